@@ -1,0 +1,726 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { schemaToJson } from '@cedar-policy/cedar-wasm/nodejs';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ACTIONS,
+  type Action,
+  type AuthzContext,
+  createAuthorizer,
+  DEFAULT_POLICY_DIR,
+  type PrincipalSlice,
+  RESOURCE_TYPES,
+  type ResourceSlice,
+  type ResourceType,
+} from './authorizer.ts';
+import { ROLES, type Role } from './roles.ts';
+
+const authz = createAuthorizer({ policyDir: DEFAULT_POLICY_DIR });
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+
+const ME = 'user-me';
+const TENANT = 'tenant-1';
+const OTHER_TENANT = 'tenant-2';
+const MY_TEAM = 'team-1';
+const OTHER_TEAM = 'team-2';
+const MY_CASE = 'case-1';
+
+function buildPrincipal(roles: readonly Role[], overrides: Partial<PrincipalSlice> = {}): PrincipalSlice {
+  return { id: ME, tenantId: TENANT, region: 'eu', roles, teams: [MY_TEAM], cases: [MY_CASE], ...overrides };
+}
+
+function buildContext(overrides: Partial<AuthzContext> = {}): AuthzContext {
+  return {
+    mfaAgeSeconds: 60,
+    sessionAgeSeconds: 120,
+    devicePosture: 'managed',
+    aggregate: true,
+    purpose: '',
+    ...overrides,
+  };
+}
+
+const FRESH_MFA = 60;
+const STALE_MFA = 3600;
+
+type EmployeeType = 'Schedule' | 'Adherence' | 'Absence' | 'Performance';
+type ContentType = 'Recording' | 'Transcript';
+
+/** Which resource types each action applies to (mirrors `appliesTo` in bulwark.cedarschema). */
+const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
+  'me.read': ['UserAccount'],
+  'auth.logout': ['UserAccount'],
+  'auth.changePassword': ['UserAccount'],
+  'user.list': ['UserAccount'],
+  'user.read': ['UserAccount'],
+  'user.create': ['UserAccount'],
+  'user.update': ['UserAccount'],
+  'user.revokeSessions': ['UserAccount'],
+  'user.unlock': ['UserAccount'],
+  'audit.read': ['AuditLog'],
+  'audit.checkpoint.read': ['AuditLog'],
+  'config.read': ['System'],
+  'config.write': ['System'],
+  'data.read': ['Schedule', 'Adherence', 'Absence', 'Performance'],
+  'recording.play': ['Recording', 'Transcript'],
+  'recording.download': ['Recording', 'Transcript'],
+  'report.read': ['Report'],
+};
+
+/** How a resource relates to the principal built by `buildPrincipal()`; depends on its type. */
+const RELATIONS = {
+  UserAccount: ['own', 'sameTeam', 'otherTeam', 'otherTenant'],
+  employee: ['own', 'sameTeam', 'otherTeam', 'otherTenant'],
+  content: ['sameTeam', 'otherTeam', 'assignedCase', 'otherTenant'],
+  tenantScoped: ['sameTenant', 'otherTenant'],
+  Report: ['largeCohort', 'smallCohort', 'otherTenant'],
+} as const;
+
+type Relation = (typeof RELATIONS)[keyof typeof RELATIONS][number];
+
+function relationsOf(type: ResourceType): readonly Relation[] {
+  switch (type) {
+    case 'UserAccount':
+      return RELATIONS.UserAccount;
+    case 'AuditLog':
+    case 'System':
+      return RELATIONS.tenantScoped;
+    case 'Report':
+      return RELATIONS.Report;
+    case 'Recording':
+    case 'Transcript':
+      return RELATIONS.content;
+    default:
+      return RELATIONS.employee;
+  }
+}
+
+function buildResource(type: ResourceType, relation: Relation): ResourceSlice {
+  const tenantId = relation === 'otherTenant' ? OTHER_TENANT : TENANT;
+  const isMine = relation === 'own' || relation === 'otherTenant';
+  const team = relation === 'otherTeam' || relation === 'assignedCase' ? OTHER_TEAM : MY_TEAM;
+  switch (type) {
+    case 'AuditLog':
+    case 'System':
+      return { type, tenantId };
+    case 'UserAccount':
+      return {
+        type,
+        id: isMine ? ME : 'user-other',
+        tenantId,
+        region: 'eu',
+        teams: relation === 'sameTeam' ? [MY_TEAM, 'team-3'] : [team],
+      };
+    case 'Report':
+      return { type, id: 'report-1', tenantId, cohortSize: relation === 'smallCohort' ? 4 : 12 };
+    case 'Recording':
+    case 'Transcript':
+      return {
+        type,
+        id: `${type}-1`,
+        tenantId,
+        region: 'eu',
+        team,
+        cases: relation === 'assignedCase' || relation === 'otherTenant' ? ['case-9', MY_CASE] : ['case-9'],
+      };
+    default:
+      return { type, id: `${type}-1`, tenantId, region: 'eu', team, agentUserId: isMine ? ME : 'user-other' };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The matrix, as data: role → "action ResourceType" → relation → ids of the permits that allow it.
+// `fresh([...])` = allowed only with fresh MFA. Every cell not listed is expected to be denied.
+
+type Allowed = readonly string[] | { readonly freshMfaOnly: readonly string[] };
+type RoleTable = Readonly<Record<string, Partial<Record<Relation, Allowed>>>>;
+
+const fresh = (ids: readonly string[]): Allowed => ({ freshMfaOnly: ids });
+/** Allowed for every same-tenant relation of a UserAccount or employee-data record. */
+const inTenant = (ids: readonly string[]) => ({ own: ids, sameTeam: ids, otherTeam: ids });
+
+const SELF: RoleTable = {
+  'me.read UserAccount': { own: ['self-account'] },
+  'auth.logout UserAccount': { own: ['self-account'] },
+  'auth.changePassword UserAccount': { own: ['self-account'] },
+  'user.read UserAccount': { own: ['self-account'] },
+};
+
+const ownData = { own: ['agent-own-employee-data'] };
+const teamData = { own: ['supervisor-team-employee-data'], sameTeam: ['supervisor-team-employee-data'] };
+const analystData = inTenant(['wfm-analyst-schedules-adherence']);
+const managerData = inTenant(['wfm-manager-employee-data']);
+const itUsers = inTenant(['it-admin-users']);
+const qaPlay = { sameTeam: fresh(['qa-team-recordings']) };
+const casePlay = { assignedCase: fresh(['compliance-case-recordings']) };
+const auditors = { sameTenant: ['audit-readers'] };
+
+const MATRIX: Readonly<Record<Role, RoleTable>> = {
+  agent: {
+    ...SELF,
+    'data.read Schedule': ownData,
+    'data.read Adherence': ownData,
+    'data.read Absence': ownData,
+    'data.read Performance': ownData,
+  },
+  supervisor: {
+    ...SELF,
+    'user.read UserAccount': {
+      own: ['self-account', 'supervisor-team-accounts'],
+      sameTeam: ['supervisor-team-accounts'],
+    },
+    'user.list UserAccount': { own: ['supervisor-team-accounts'], sameTeam: ['supervisor-team-accounts'] },
+    'data.read Schedule': teamData,
+    'data.read Adherence': teamData,
+    'data.read Absence': teamData,
+    'data.read Performance': teamData,
+  },
+  wfm_analyst: {
+    ...SELF,
+    'data.read Schedule': analystData,
+    'data.read Adherence': analystData,
+  },
+  wfm_manager: {
+    ...SELF,
+    'data.read Schedule': managerData,
+    'data.read Adherence': managerData,
+    'data.read Absence': managerData,
+    'data.read Performance': managerData,
+  },
+  it_admin: {
+    ...SELF,
+    'user.list UserAccount': itUsers,
+    'user.read UserAccount': { ...itUsers, own: ['it-admin-users', 'self-account'] },
+    'user.create UserAccount': itUsers,
+    'user.update UserAccount': itUsers,
+    'user.revokeSessions UserAccount': itUsers,
+    'user.unlock UserAccount': itUsers,
+    'config.read System': { sameTenant: ['it-admin-config'] },
+    'config.write System': { sameTenant: ['it-admin-config'] },
+    'audit.checkpoint.read AuditLog': { sameTenant: ['it-admin-audit-checkpoint'] },
+  },
+  executive: {
+    ...SELF,
+    'report.read Report': { largeCohort: ['executive-aggregate-reports'] },
+  },
+  qa_analyst: {
+    ...SELF,
+    'recording.play Recording': qaPlay,
+    'recording.play Transcript': qaPlay,
+  },
+  compliance_officer: {
+    ...SELF,
+    'audit.read AuditLog': auditors,
+    'audit.checkpoint.read AuditLog': auditors,
+    'recording.play Recording': casePlay,
+    'recording.play Transcript': casePlay,
+    'recording.download Recording': casePlay,
+    'recording.download Transcript': casePlay,
+  },
+  security_analyst: {
+    ...SELF,
+    'audit.read AuditLog': auditors,
+    'audit.checkpoint.read AuditLog': auditors,
+  },
+};
+
+const CONTENT_ACTIONS: readonly Action[] = ['recording.play', 'recording.download'];
+const INDIVIDUAL_ACTIONS: readonly Action[] = ['data.read', ...CONTENT_ACTIONS];
+
+/** The guardrails of policies/guardrails.cedar restated: which forbids a single-role cell trips. */
+function expectedForbids(role: Role, action: Action, relation: Relation, staleMfa: boolean): string[] {
+  const ids: string[] = [];
+  if (staleMfa && CONTENT_ACTIONS.includes(action)) ids.push('content-requires-fresh-mfa');
+  if (role === 'executive' && INDIVIDUAL_ACTIONS.includes(action)) {
+    ids.push('executive-no-individual-records');
+  }
+  if (role === 'executive' && action === 'report.read' && relation === 'smallCohort') {
+    ids.push('executive-report-min-cohort');
+  }
+  if (role === 'it_admin' && INDIVIDUAL_ACTIONS.includes(action)) {
+    ids.push('it-admin-no-employee-data-or-content');
+  }
+  if (relation === 'otherTenant') ids.push('tenant-isolation');
+  return ids.sort();
+}
+
+interface Cell {
+  readonly name: string;
+  readonly role: Role;
+  readonly action: Action;
+  readonly resource: ResourceSlice;
+  readonly staleMfa: boolean;
+  readonly expected: { allowed: boolean; policyIds: string[] };
+}
+
+function matrixCells(role: Role): Cell[] {
+  const table = MATRIX[role];
+  // Guard the table itself against typos: keys must be real action/type pairs and relations.
+  for (const [key, row] of Object.entries(table)) {
+    const [action, type] = key.split(' ') as [Action, ResourceType];
+    if (!APPLIES_TO[action]?.includes(type)) throw new Error(`matrix ${role}: "${key}" is not a valid pair`);
+    for (const rel of Object.keys(row)) {
+      if (!relationsOf(type).includes(rel as Relation))
+        throw new Error(`matrix ${role}: ${key} has no ${rel}`);
+    }
+  }
+  const cells: Cell[] = [];
+  for (const action of ACTIONS) {
+    for (const type of APPLIES_TO[action]) {
+      for (const relation of relationsOf(type)) {
+        for (const staleMfa of [false, true]) {
+          const entry = table[`${action} ${type}`]?.[relation];
+          const permitIds = entry === undefined ? [] : 'freshMfaOnly' in entry ? entry.freshMfaOnly : entry;
+          const allowed = entry !== undefined && !(staleMfa && 'freshMfaOnly' in entry);
+          const forbids = expectedForbids(role, action, relation, staleMfa);
+          if (allowed && forbids.length > 0) {
+            throw new Error(
+              `matrix ${role}: ${action} ${type} ${relation} allowed but forbidden by ${forbids}`,
+            );
+          }
+          cells.push({
+            name: `${role} ${action} ${type} ${relation} ${staleMfa ? 'stale' : 'fresh'}-mfa`,
+            role,
+            action,
+            resource: buildResource(type, relation),
+            staleMfa,
+            expected: { allowed, policyIds: allowed ? [...permitIds].sort() : forbids },
+          });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+const decidingIds = new Set<string>();
+
+describe('authorization matrix (role × action × relation × MFA)', () => {
+  it.each(ROLES)('%s: every cell decides as the table says, naming the deciding policies', (role) => {
+    const mismatches: string[] = [];
+    const cells = matrixCells(role);
+    for (const cell of cells) {
+      const ctx = buildContext({ mfaAgeSeconds: cell.staleMfa ? STALE_MFA : FRESH_MFA });
+      const decision = authz.authorize(buildPrincipal([role]), cell.action, cell.resource, ctx);
+      for (const id of decision.policyIds) decidingIds.add(id);
+      const got = { allowed: decision.allowed, policyIds: decision.policyIds };
+      if (decision.errors.length > 0) mismatches.push(`${cell.name}: errors ${decision.errors.join('; ')}`);
+      if (JSON.stringify(got) !== JSON.stringify(cell.expected)) {
+        mismatches.push(
+          `${cell.name}: expected ${JSON.stringify(cell.expected)}, got ${JSON.stringify(got)}`,
+        );
+      }
+    }
+    expect(cells.length).toBeGreaterThan(150);
+    expect(mismatches).toEqual([]);
+  });
+
+  it('every policy decides at least one matrix cell (policy coverage)', () => {
+    // Runs after the role cases above (vitest runs a file's tests in order).
+    expect([...decidingIds].sort()).toEqual([...authz.policyIds]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('guardrails', () => {
+  const ctx = buildContext();
+
+  it.each([
+    ['it_admin', 'wfm_manager', 'data.read', buildResource('Performance', 'sameTeam')],
+    ['it_admin', 'supervisor', 'data.read', buildResource('Schedule', 'sameTeam')],
+    ['it_admin', 'agent', 'data.read', buildResource('Schedule', 'own')],
+    ['it_admin', 'qa_analyst', 'recording.play', buildResource('Recording', 'sameTeam')],
+    ['it_admin', 'compliance_officer', 'recording.download', buildResource('Transcript', 'assignedCase')],
+  ] as const)('%s + %s is still denied %s', (guarded, other, action, resource) => {
+    const alone = authz.authorize(buildPrincipal([other]), action, resource, ctx);
+    expect(alone.allowed).toBe(true);
+    const both = authz.authorize(buildPrincipal([guarded, other]), action, resource, ctx);
+    expect(both).toEqual({ allowed: false, policyIds: ['it-admin-no-employee-data-or-content'], errors: [] });
+  });
+
+  it.each([
+    ['supervisor', 'data.read', buildResource('Adherence', 'sameTeam')],
+    ['wfm_manager', 'data.read', buildResource('Performance', 'otherTeam')],
+    ['qa_analyst', 'recording.play', buildResource('Recording', 'sameTeam')],
+    ['compliance_officer', 'recording.download', buildResource('Recording', 'assignedCase')],
+  ] as const)('executive + %s never reads individual records (%s)', (other, action, resource) => {
+    const d = authz.authorize(buildPrincipal(['executive', other]), action, resource, ctx);
+    expect(d).toEqual({ allowed: false, policyIds: ['executive-no-individual-records'], errors: [] });
+  });
+
+  it('executive reports need aggregate and a cohort of at least 5', () => {
+    const exec = buildPrincipal(['executive']);
+    const report = (cohortSize: number): ResourceSlice => ({
+      type: 'Report',
+      id: 'r',
+      tenantId: TENANT,
+      cohortSize,
+    });
+    expect(authz.authorize(exec, 'report.read', report(5), ctx)).toEqual({
+      allowed: true,
+      policyIds: ['executive-aggregate-reports'],
+      errors: [],
+    });
+    for (const [cohort, aggregate] of [
+      [4, true],
+      [1, true],
+      [0, true],
+      [50, false],
+    ] as const) {
+      const d = authz.authorize(exec, 'report.read', report(cohort), buildContext({ aggregate }));
+      expect(d, `cohort ${cohort} aggregate ${aggregate}`).toEqual({
+        allowed: false,
+        policyIds: ['executive-report-min-cohort'],
+        errors: [],
+      });
+    }
+  });
+
+  it('playback and download need MFA within 900 s; a session without MFA counts as stale', () => {
+    const qa = buildPrincipal(['qa_analyst', 'compliance_officer']);
+    const rec = buildResource('Recording', 'sameTeam');
+    const at = (mfaAgeSeconds: number | null) =>
+      authz.authorize(qa, 'recording.play', rec, buildContext({ mfaAgeSeconds })).allowed;
+    expect(at(0)).toBe(true);
+    expect(at(900)).toBe(true);
+    expect(at(900.2)).toBe(false); // rounded up, never down
+    expect(at(901)).toBe(false);
+    expect(at(null)).toBe(false);
+    expect(at(Number.NaN)).toBe(false);
+    expect(at(Number.POSITIVE_INFINITY)).toBe(false);
+    const d = authz.authorize(
+      qa,
+      'recording.download',
+      buildResource('Recording', 'assignedCase'),
+      buildContext({ mfaAgeSeconds: null }),
+    );
+    expect(d).toEqual({ allowed: false, policyIds: ['content-requires-fresh-mfa'], errors: [] });
+  });
+
+  it('tenant mismatch denies every action on every resource type, even for a holder of every role', () => {
+    const everyone = buildPrincipal(ROLES);
+    // it_admin and executive would forbid individual-level reads even within the tenant.
+    const unguarded = buildPrincipal(ROLES.filter((r) => r !== 'it_admin' && r !== 'executive'));
+    for (const action of ACTIONS) {
+      const holder = INDIVIDUAL_ACTIONS.includes(action) ? unguarded : everyone;
+      for (const type of APPLIES_TO[action]) {
+        const content = type === 'Recording' || type === 'Transcript';
+        const own = buildResource(type, content ? 'assignedCase' : relationsOf(type)[0]!);
+        const inTenant = authz.authorize(holder, action, own, buildContext());
+        expect(inTenant.allowed, `${action} ${type} same tenant`).toBe(true);
+        const foreign = { ...own, tenantId: OTHER_TENANT };
+        const d = authz.authorize(holder, action, foreign, buildContext());
+        expect(d.allowed, `${action} ${type}`).toBe(false);
+        expect(d.policyIds, `${action} ${type}`).toContain('tenant-isolation');
+      }
+    }
+  });
+
+  it('supervisor team scoping holds with many teams (the slice is narrowed before marshalling)', () => {
+    const teams = Array.from({ length: 300 }, (_, i) => `team-${i + 10}`);
+    const sup = buildPrincipal(['supervisor'], { teams: [...teams, MY_TEAM] });
+    const accountOf = (accountTeams: string[]): ResourceSlice => ({
+      type: 'UserAccount',
+      id: 'user-other',
+      tenantId: TENANT,
+      region: 'eu',
+      teams: accountTeams,
+    });
+    expect(authz.authorize(sup, 'user.list', accountOf(['x', 'team-150']), buildContext()).allowed).toBe(
+      true,
+    );
+    expect(authz.authorize(sup, 'user.list', accountOf(['x', 'y']), buildContext()).allowed).toBe(false);
+    expect(authz.authorize(sup, 'user.list', accountOf([]), buildContext()).allowed).toBe(false);
+    expect(
+      authz.authorize(sup, 'data.read', buildResource('Schedule', 'sameTeam'), buildContext()).allowed,
+    ).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('invalid requests deny without throwing', () => {
+  it('every action on every resource type outside its appliesTo', () => {
+    const everyone = buildPrincipal(ROLES);
+    let checked = 0;
+    for (const action of ACTIONS) {
+      for (const type of RESOURCE_TYPES) {
+        if (APPLIES_TO[action].includes(type)) continue;
+        const d = authz.authorize(
+          everyone,
+          action,
+          buildResource(type, relationsOf(type)[0]!),
+          buildContext(),
+        );
+        expect(d.allowed, `${action} on ${type}`).toBe(false);
+        expect(d.policyIds).toEqual([]);
+        expect(d.errors.join('\n'), `${action} on ${type}`).toMatch(/is not valid for/);
+        checked++;
+      }
+    }
+    expect(checked).toBe(ACTIONS.length * RESOURCE_TYPES.length - 22);
+  });
+
+  it('malformed values, unknown actions and missing slices', () => {
+    const admin = buildPrincipal(['it_admin']);
+    const sys: ResourceSlice = { type: 'System', tenantId: TENANT };
+    const cases: [string, () => ReturnType<typeof authz.authorize>][] = [
+      ['unknown action', () => authz.authorize(admin, 'config.delete' as Action, sys, buildContext())],
+      [
+        'fractional cohort',
+        () =>
+          authz.authorize(
+            buildPrincipal(['executive']),
+            'report.read',
+            { type: 'Report', id: 'r', tenantId: TENANT, cohortSize: 7.5 },
+            buildContext(),
+          ),
+      ],
+      ['empty principal id', () => authz.authorize({ ...admin, id: '' }, 'config.read', sys, buildContext())],
+      ['empty tenant', () => authz.authorize({ ...admin, tenantId: '' }, 'config.read', sys, buildContext())],
+      [
+        'null principal',
+        () => authz.authorize(null as unknown as PrincipalSlice, 'config.read', sys, buildContext()),
+      ],
+      [
+        'null resource',
+        () => authz.authorize(admin, 'config.read', null as unknown as ResourceSlice, buildContext()),
+      ],
+      [
+        'unknown resource type',
+        () =>
+          authz.authorize(admin, 'config.read', { type: 'Vault', tenantId: TENANT } as never, buildContext()),
+      ],
+      [
+        'missing context field',
+        () => authz.authorize(admin, 'config.read', sys, { aggregate: true } as never),
+      ],
+      [
+        'non-string team',
+        () =>
+          authz.authorize(
+            admin,
+            'user.read',
+            { ...buildResource('UserAccount', 'sameTeam'), teams: [1] } as never,
+            buildContext(),
+          ),
+      ],
+    ];
+    for (const [name, run] of cases) {
+      let d: ReturnType<typeof authz.authorize> | undefined;
+      expect(() => {
+        d = run();
+      }, name).not.toThrow();
+      expect(d?.allowed, name).toBe(false);
+      expect(d?.errors.length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('is deterministic', () => {
+    const p = buildPrincipal(['supervisor', 'it_admin']);
+    const r = buildResource('UserAccount', 'own');
+    const first = authz.authorize(p, 'user.read', r, buildContext());
+    expect(first.policyIds).toEqual(['it-admin-users', 'self-account', 'supervisor-team-accounts']);
+    for (let i = 0; i < 20; i++) expect(authz.authorize(p, 'user.read', r, buildContext())).toEqual(first);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('createAuthorizer start-up checks', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** A copy of policies/ with one file changed. */
+  function brokenCopy(file: string, edit: (text: string) => string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-policies-'));
+    dirs.push(dir);
+    cpSync(DEFAULT_POLICY_DIR, dir, { recursive: true });
+    const path = join(dir, file);
+    const before = readFileSync(path, 'utf8');
+    const after = edit(before);
+    expect(after).not.toBe(before);
+    writeFileSync(path, after);
+    return dir;
+  }
+
+  it('loads the repository policies with stable ids', () => {
+    expect(authz.actions).toEqual(ACTIONS);
+    expect(authz.policyIds).toEqual([
+      'agent-own-employee-data',
+      'audit-readers',
+      'compliance-case-recordings',
+      'content-requires-fresh-mfa',
+      'executive-aggregate-reports',
+      'executive-no-individual-records',
+      'executive-report-min-cohort',
+      'it-admin-audit-checkpoint',
+      'it-admin-config',
+      'it-admin-no-employee-data-or-content',
+      'it-admin-users',
+      'qa-team-recordings',
+      'self-account',
+      'supervisor-team-accounts',
+      'supervisor-team-employee-data',
+      'tenant-isolation',
+      'wfm-analyst-schedules-adherence',
+      'wfm-manager-employee-data',
+    ]);
+  });
+
+  it('APPLIES_TO in this test mirrors appliesTo in the schema', () => {
+    const schema = schemaToJson(readFileSync(join(DEFAULT_POLICY_DIR, 'bulwark.cedarschema'), 'utf8'));
+    if (schema.type !== 'success') throw new Error('schema does not parse');
+    const fromSchema = Object.fromEntries(
+      Object.entries(schema.json.Bulwark?.actions ?? {}).map(([name, a]) => [
+        name,
+        [...(a.appliesTo?.resourceTypes ?? [])].sort(),
+      ]),
+    );
+    const fromTest = Object.fromEntries(
+      Object.entries(APPLIES_TO).map(([name, types]) => [name, [...types].sort()]),
+    );
+    expect(fromTest).toEqual(fromSchema);
+  });
+
+  it('an attribute typo fails start-up, naming file, line and the validator message', () => {
+    const dir = brokenCopy('wfm.cedar', (t) =>
+      t.replace('principal.teams.contains(resource.team)', 'principal.teams.contains(resource.teem)'),
+    );
+    expect(() => createAuthorizer({ policyDir: dir })).toThrow(
+      /wfm\.cedar:\d+:\d+: .*attribute `teem`.*did you mean `team`/,
+    );
+  });
+
+  it('a syntax error fails start-up naming the file', () => {
+    const dir = brokenCopy('guardrails.cedar', (t) =>
+      t.replace('when { resource.tenant != principal.tenant };', 'when { resource.tenant != };'),
+    );
+    expect(() => createAuthorizer({ policyDir: dir })).toThrow(/guardrails\.cedar:\d+:\d+/);
+  });
+
+  it('an action unknown to the schema fails start-up', () => {
+    const dir = brokenCopy('platform.cedar', (t) =>
+      t.replace('Bulwark::Action::"config.write"', 'Bulwark::Action::"config.wirte"'),
+    );
+    expect(() => createAuthorizer({ policyDir: dir })).toThrow(/platform\.cedar.*config\.wirte/);
+  });
+
+  it('a policy without @id, or a duplicate id, fails start-up', () => {
+    const noId = brokenCopy('recordings.cedar', (t) => t.replace('@id("qa-team-recordings")\n', ''));
+    expect(() => createAuthorizer({ policyDir: noId })).toThrow(
+      /recordings\.cedar: every policy needs an @id/,
+    );
+    const dup = brokenCopy('recordings.cedar', (t) =>
+      t.replace('@id("qa-team-recordings")', '@id("tenant-isolation")'),
+    );
+    expect(() => createAuthorizer({ policyDir: dup })).toThrow(/duplicate policy id "tenant-isolation"/);
+  });
+
+  it('a schema whose actions differ from ACTIONS fails start-up', () => {
+    const dir = brokenCopy('bulwark.cedarschema', (t) =>
+      t.replace('action "report.read"', 'action "report.read", "report.export"'),
+    );
+    expect(() => createAuthorizer({ policyDir: dir })).toThrow(
+      /bulwark\.cedarschema: actions differ.*report\.export/,
+    );
+  });
+
+  it('a missing directory fails start-up', () => {
+    expect(() => createAuthorizer({ policyDir: join(tmpdir(), 'bulwark-no-such-dir') })).toThrow(
+      /cannot read policy directory/,
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('properties', () => {
+  const id = fc.constantFrom('u1', 'u2', 'u3');
+  const tenant = fc.constantFrom('t1', 't2');
+  const team = fc.constantFrom('a', 'b', 'c');
+  const kase = fc.constantFrom('k1', 'k2', 'k3');
+  const principal = (withRole?: Role) =>
+    fc
+      .record({
+        id,
+        tenantId: tenant,
+        region: fc.constantFrom('eu', 'us'),
+        roles: fc.subarray([...ROLES]),
+        teams: fc.uniqueArray(team, { maxLength: 3 }),
+        cases: fc.uniqueArray(kase, { maxLength: 3 }),
+      })
+      .map((p): PrincipalSlice => (withRole ? { ...p, roles: [...p.roles, withRole] } : p));
+  const employeeData = fc.record({
+    type: fc.constantFrom<EmployeeType>('Schedule', 'Adherence', 'Absence', 'Performance'),
+    id,
+    tenantId: tenant,
+    region: fc.constantFrom('eu', 'us'),
+    team,
+    agentUserId: id,
+  });
+  const content = fc.record({
+    type: fc.constantFrom<ContentType>('Recording', 'Transcript'),
+    id,
+    tenantId: tenant,
+    region: fc.constantFrom('eu', 'us'),
+    team,
+    cases: fc.uniqueArray(kase, { maxLength: 3 }),
+  });
+  const context = fc.record({
+    mfaAgeSeconds: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: null }),
+    sessionAgeSeconds: fc.nat(100_000),
+    devicePosture: fc.constantFrom('unknown', 'managed', 'unmanaged' as const),
+    aggregate: fc.boolean(),
+    purpose: fc.string({ maxLength: 20 }),
+  });
+  /** A valid (action, resource) request on individual-level data. */
+  const individualRequest = fc.oneof(
+    employeeData.map((r) => ({ action: 'data.read' as const, resource: r as ResourceSlice })),
+    fc
+      .tuple(fc.constantFrom('recording.play' as const, 'recording.download' as const), content)
+      .map(([action, r]) => ({
+        action,
+        resource: r as ResourceSlice,
+      })),
+  );
+
+  it('a principal holding it_admin is never allowed employee data or recording content', () => {
+    fc.assert(
+      fc.property(principal('it_admin'), individualRequest, context, (p, { action, resource }, ctx) => {
+        const d = authz.authorize(p, action, resource, ctx);
+        expect(d.errors).toEqual([]);
+        expect(d.allowed).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a principal holding executive is never allowed individual-level records', () => {
+    fc.assert(
+      fc.property(principal('executive'), individualRequest, context, (p, { action, resource }, ctx) => {
+        expect(authz.authorize(p, action, resource, ctx).allowed).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a resource of another tenant is never allowed, whatever the roles', () => {
+    fc.assert(
+      fc.property(principal(), individualRequest, context, (p, { action, resource }, ctx) => {
+        fc.pre(p.tenantId !== resource.tenantId);
+        const d = authz.authorize(p, action, resource, ctx);
+        expect(d.allowed).toBe(false);
+        expect(d.policyIds).toContain('tenant-isolation');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

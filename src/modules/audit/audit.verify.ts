@@ -1,0 +1,196 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Keyring } from '../../lib/keyring.ts';
+import { type AuditEvent, bodyMac, leafSeal } from './audit-event.ts';
+import { openNote, parseCheckpoint } from './checkpoint.ts';
+import { appendToFrontier, emptyFrontier, type Frontier, frontierRoot, leafHash } from './merkle.ts';
+
+export type VerifyFailure = { index: number | null; rowId: number | null; reason: string };
+export type VerifyReport = {
+  tenantId: string;
+  ok: boolean;
+  events: number;
+  checkpoints: number;
+  pending: number;
+  failure: VerifyFailure | null;
+};
+
+const BATCH = 10_000;
+const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b);
+
+/**
+ * Recomputes one tenant's audit log from the rows: every leaf hash, every seal (which binds a
+ * leaf to its index with a key kept outside the database), the Merkle root at every signed
+ * checkpoint and every checkpoint signature; pending rows must carry a valid body MAC. Stops at
+ * the first problem and names the leaf index (or row id for unsequenced rows).
+ */
+export async function verifyAuditLog(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  tenantId: string,
+  verifier: { name: string; publicKey: import('node:crypto').KeyObject },
+  onProgress?: (events: number) => void,
+): Promise<VerifyReport> {
+  const macKey = keyring.auditMacKey(tenantId);
+  const checkpoints = await db
+    .selectFrom('audit_checkpoints')
+    .select(['tree_size', 'root_hash', 'note'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('tree_size')
+    .execute();
+  const report = (failure: VerifyFailure | null, events: number, pending = 0): VerifyReport => ({
+    tenantId,
+    ok: failure === null,
+    events,
+    checkpoints: checkpoints.length,
+    pending,
+    failure,
+  });
+
+  let frontier: Frontier = emptyFrontier();
+  let cpIndex = 0;
+  const checkCheckpointsAt = (size: number): VerifyFailure | null => {
+    while (cpIndex < checkpoints.length && Number(checkpoints[cpIndex]!.tree_size) === size) {
+      const cp = checkpoints[cpIndex]!;
+      const opened = openNote(cp.note, verifier);
+      if (!opened.ok)
+        return {
+          index: size - 1,
+          rowId: null,
+          reason: `checkpoint of size ${size}: signature does not verify (${opened.reason})`,
+        };
+      const parsed = parseCheckpoint(opened.body);
+      const root = frontierRoot(frontier);
+      if (parsed.size !== size || !same(parsed.rootHash, root) || !same(buf(cp.root_hash), root)) {
+        return {
+          index: size - 1,
+          rowId: null,
+          reason: `checkpoint of size ${size}: root does not match the events`,
+        };
+      }
+      cpIndex += 1;
+    }
+    return null;
+  };
+
+  let next = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_events')
+      .select([
+        'id',
+        'leaf_index',
+        'leaf_hash',
+        'seal',
+        'body',
+        'action',
+        'actor_user_id',
+        'resource_type',
+        'resource_id',
+        'outcome',
+        'event_id',
+      ])
+      .where('tenant_id', '=', tenantId)
+      .where('leaf_index', '>=', next)
+      .orderBy('leaf_index')
+      .limit(BATCH)
+      .execute();
+    for (const row of rows) {
+      const index = Number(row.leaf_index);
+      if (index !== next)
+        return report(
+          { index: next, rowId: null, reason: `event at index ${next} is missing (deleted or moved)` },
+          next,
+        );
+      const lh = leafHash(Buffer.from(row.body, 'utf8'));
+      if (row.seal === null || row.leaf_hash === null || !same(buf(row.seal), leafSeal(macKey, index, lh))) {
+        return report(
+          {
+            index,
+            rowId: row.id,
+            reason: `event at index ${index} was edited or moved (seal does not match its content)`,
+          },
+          next,
+        );
+      }
+      if (!same(buf(row.leaf_hash), lh))
+        return report(
+          { index, rowId: row.id, reason: `event at index ${index}: stored leaf hash was altered` },
+          next,
+        );
+      const ev = JSON.parse(row.body) as AuditEvent;
+      if (
+        ev.id !== row.event_id ||
+        ev.action !== row.action ||
+        ev.actor.user !== row.actor_user_id ||
+        ev.resource.type !== row.resource_type ||
+        ev.resource.id !== row.resource_id ||
+        ev.outcome !== row.outcome
+      ) {
+        return report(
+          {
+            index,
+            rowId: row.id,
+            reason: `event at index ${index}: searchable columns were edited (they no longer match the sealed body)`,
+          },
+          next,
+        );
+      }
+      frontier = appendToFrontier(frontier, lh).frontier;
+      next += 1;
+      const bad = checkCheckpointsAt(next);
+      if (bad) return report(bad, next);
+    }
+    onProgress?.(next);
+    if (rows.length < BATCH) break;
+  }
+  if (cpIndex < checkpoints.length) {
+    const size = Number(checkpoints[cpIndex]!.tree_size);
+    return report(
+      {
+        index: next,
+        rowId: null,
+        reason: `a signed checkpoint covers ${size} events but only ${next} remain (events deleted from the end)`,
+      },
+      next,
+    );
+  }
+  const tree = await db
+    .selectFrom('audit_trees')
+    .select(['size'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  if ((tree ? Number(tree.size) : 0) !== next) {
+    return report(
+      {
+        index: next,
+        rowId: null,
+        reason: `tree state says ${tree?.size ?? 0} events but ${next} were found`,
+      },
+      next,
+    );
+  }
+  const pending = await db
+    .selectFrom('audit_events')
+    .select(['id', 'body', 'body_mac'])
+    .where('tenant_id', '=', tenantId)
+    .where('leaf_index', 'is', null)
+    .orderBy('id')
+    .execute();
+  for (const row of pending) {
+    if (!same(buf(row.body_mac), bodyMac(macKey, row.body))) {
+      return report(
+        {
+          index: null,
+          rowId: row.id,
+          reason: `row ${row.id} was appended outside the log (its MAC does not verify)`,
+        },
+        next,
+        pending.length,
+      );
+    }
+  }
+  return report(null, next, pending.length);
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { bootstrapAdministrator } from './bootstrap.ts';
+import type { Config } from './config/config.ts';
+import { type AppContext, createContext } from './context.ts';
+import { buildApp } from './http/app.ts';
+import { startAuditSequencer } from './modules/audit/audit.service.ts';
+
+export type RunningServer = {
+  app: FastifyInstance;
+  ctx: AppContext;
+  url: string;
+  shutdown: (reason: string) => Promise<void>;
+};
+
+/**
+ * Composition root of `bulwark serve`: storage, migrations, first-start bootstrap, HTTP, the
+ * audit sequencer, and an orderly shutdown (stop intake, drain, final sequencing, checkpoint, close).
+ */
+export async function startServer(config: Config, print: (line: string) => void): Promise<RunningServer> {
+  const ctx = await createContext(config, { purpose: 'bulwark serve' });
+  let shuttingDown = false;
+  let app: FastifyInstance | undefined;
+  try {
+    const admin = await bootstrapAdministrator(ctx);
+    await ctx.audit.sequenceAll();
+    app = await buildApp(ctx, { isShuttingDown: () => shuttingDown });
+    const sequencer = startAuditSequencer(ctx.audit, config.audit.checkpointIntervalMs, (e) =>
+      app?.log.error({ err: e }, 'audit sequencing failed'),
+    );
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `${config.tls ? 'https' : 'http'}://localhost:${port}`;
+    if (admin) {
+      print('');
+      print('First start: a bootstrap administrator was created. This password is shown only once:');
+      print(`  username: ${admin.username}`);
+      print(`  password: ${admin.password}`);
+      print(
+        'Sign in with POST /v1/auth/login, enrol an authenticator app, then change the password (see README).',
+      );
+      print('');
+    }
+    print(
+      `Bulwark is listening on ${url} (storage: ${config.engine === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`,
+    );
+    print(`API description: ${url}/openapi.json · docs: ${url}/docs`);
+    let closing: Promise<void> | undefined;
+    const runningApp = app;
+    const shutdown = (reason: string) => {
+      closing ??= (async () => {
+        shuttingDown = true;
+        runningApp.log.info({ reason }, 'shutting down');
+        await runningApp.close(); // stops accepting, lets in-flight requests finish
+        await sequencer.stop();
+        await ctx.audit
+          .sequenceAll()
+          .catch((e) => runningApp.log.error({ err: e }, 'final audit sequencing failed'));
+        await ctx.database.close();
+      })();
+      return closing;
+    };
+    return { app: runningApp, ctx, url, shutdown };
+  } catch (e) {
+    await app?.close().catch(() => {});
+    await ctx.database.close();
+    throw e;
+  }
+}
