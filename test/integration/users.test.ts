@@ -160,7 +160,6 @@ describe('list scope in SQL equals the Cedar decisions', () => {
       ['security_analyst'],
       ['executive'],
     ] as const;
-    let i = 0;
     for (const roles of roleSets) {
       for (const teamSet of [[], ['T1'], ['T2', 'T3'], ['T1', 'T3']]) {
         population.push(
@@ -168,7 +167,7 @@ describe('list scope in SQL equals the Cedar decisions', () => {
             tenantId: tenant.id,
             roles: [...roles],
             teams: teamSet,
-            username: `diff-${(i += 1)}`,
+            username: `diff-${population.length + 1}`,
           }),
         );
       }
