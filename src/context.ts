@@ -1,8 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Config } from './config/config.ts';
 import { type DatabaseHandle, openDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
-import { type Keyring, openKeyring } from './lib/keyring.ts';
+import { type Keyring, KeyringError, MASTER_KEY_FILE, openKeyring } from './lib/keyring.ts';
 import { type Authorizer, createAuthorizer, DEFAULT_POLICY_DIR } from './modules/access/authorizer.ts';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.ts';
 import { type AuthService, createAuthService } from './modules/identity/auth.service.ts';
@@ -23,6 +25,8 @@ export type AppContext = {
 };
 
 export type ContextOptions = {
+  /** Called when the sequencer finds a row it did not write (bad MAC); the server logs it loudly. */
+  onAuditRowRejected?: (rowId: number, tenantId: string) => void;
   purpose: string;
   clock?: Clock;
   database?: DatabaseHandle;
@@ -41,11 +45,33 @@ export async function createContext(config: Config, options: ContextOptions): Pr
       : await openDatabase({ engine: 'pglite', dataDir: config.dataDir, purpose: options.purpose }));
   try {
     await migrate(database.db);
+    if (keyring.created) await refuseFreshKeyOnExistingData(database, config.keyDir);
   } catch (e) {
     await database.close();
     throw e;
   }
-  return wireServices(config, database, keyring, authorizer, options.clock ?? systemClock);
+  return wireServices(
+    config,
+    database,
+    keyring,
+    authorizer,
+    options.clock ?? systemClock,
+    options.onAuditRowRejected,
+  );
+}
+
+/**
+ * A new master key beside a store that already holds sealed audit rows means BULWARK_KEY_DIR points
+ * at the wrong place: carrying on would make TOTP seeds unreadable and every seal invalid.
+ */
+async function refuseFreshKeyOnExistingData(database: DatabaseHandle, keyDir: string): Promise<void> {
+  const row = await database.db.selectFrom('audit_events').select('id').limit(1).executeTakeFirst();
+  if (!row) return;
+  fs.rmSync(path.join(keyDir, MASTER_KEY_FILE), { force: true });
+  throw new KeyringError(
+    `No master key was found in ${keyDir}, but the database already holds data sealed with one. ` +
+      'Set BULWARK_KEY_DIR to the directory that holds master.key (restore it from backup if it was lost).',
+  );
 }
 
 export function wireServices(
@@ -54,10 +80,18 @@ export function wireServices(
   keyring: Keyring,
   authorizer: Authorizer,
   clock: Clock,
+  onRejected?: (rowId: number, tenantId: string) => void,
 ): AppContext {
   const db = database.db;
-  const audit = createAuditService({ db, keyring, clock, origin: config.audit.origin });
-  const tenants = createTenantsService({ db });
+  const audit = createAuditService({
+    db,
+    keyring,
+    clock,
+    origin: config.audit.origin,
+    witnessDir: config.keyDir,
+    onRejected,
+  });
+  const tenants = createTenantsService({ db, audit });
   const users = createUsersService({ db, audit, clock, mfaRequired: config.mfaRequired });
   const auth = createAuthService({
     db,

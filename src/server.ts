@@ -17,9 +17,17 @@ export type RunningServer = {
  * audit sequencer, and an orderly shutdown (stop intake, drain, final sequencing, checkpoint, close).
  */
 export async function startServer(config: Config, print: (line: string) => void): Promise<RunningServer> {
-  const ctx = await createContext(config, { purpose: 'bulwark serve' });
-  let shuttingDown = false;
   let app: FastifyInstance | undefined;
+  const ctx = await createContext(config, {
+    purpose: 'bulwark serve',
+    onAuditRowRejected: (rowId, tenantId) => {
+      const msg =
+        'audit row not written by Bulwark (MAC mismatch) left unsequenced; run bulwark audit verify';
+      if (app) app.log.error({ rowId, tenantId }, msg);
+      else process.stderr.write(`${JSON.stringify({ level: 50, rowId, tenantId, msg })}\n`);
+    },
+  });
+  let shuttingDown = false;
   try {
     const admin = await bootstrapAdministrator(ctx);
     await ctx.audit.sequenceAll();

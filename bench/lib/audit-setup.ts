@@ -18,6 +18,8 @@ export type AuditStack = {
   audit: AuditService;
   tenantId: string;
   engine: 'postgres' | 'pglite';
+  /** PostgreSQL only: URL of the scratch database, to open more pools on it. */
+  url: string | undefined;
   /** Closes the database and removes the scratch database / temp dirs. */
   close: () => Promise<void>;
 };
@@ -29,11 +31,13 @@ export async function openAuditStack(options: StackOptions): Promise<AuditStack>
   const keys = createTempDir('keys');
   const keyring = openKeyring(path.join(keys.dir, 'keys'));
   let open: OpenOptions;
+  let url: string | undefined;
   let dropDatabase: (() => Promise<void>) | undefined;
   let removeData: (() => Promise<void>) | undefined;
   if (options.engine === 'postgres') {
     const scratch = await createScratchDatabase(options.adminUrl);
     dropDatabase = scratch.drop;
+    url = scratch.url;
     open = { engine: 'postgres', url: scratch.url, poolSize: options.poolSize };
   } else {
     const data = createTempDir('pglite');
@@ -43,14 +47,15 @@ export async function openAuditStack(options: StackOptions): Promise<AuditStack>
   const handle = await openDatabase(open);
   const closeHandle = onCleanup(`${handle.engine} connection`, () => handle.close());
   await migrate(handle.db);
-  const tenantId = (await createTenantsService({ db: handle.db }).ensureDefault()).id;
   const audit = createAuditService({ db: handle.db, keyring, clock: systemClock, origin: BENCH_ORIGIN });
+  const tenantId = (await createTenantsService({ db: handle.db, audit }).ensureDefault()).id;
   return {
     handle,
     keyring,
     audit,
     tenantId,
     engine: handle.engine,
+    url,
     close: async () => {
       await closeHandle();
       await dropDatabase?.();
@@ -84,4 +89,21 @@ export function sampleEventInput(tenantId: string, i: number): AuditEventInput {
     requestId: `r${(i % 1_000_000).toString(36).padStart(6, '0')}`,
     details: { channel: 'http' },
   };
+}
+
+/** Another pool of `poolSize` connections on the stack's PostgreSQL database, with its own audit service. */
+export async function openPool(
+  stack: AuditStack,
+  poolSize: number,
+): Promise<{ handle: DatabaseHandle; audit: AuditService; close: () => Promise<void> }> {
+  if (!stack.url) throw new Error('openPool needs a PostgreSQL stack');
+  const handle = await openDatabase({ engine: 'postgres', url: stack.url, poolSize });
+  const close = onCleanup(`postgres pool of ${poolSize}`, () => handle.close());
+  const audit = createAuditService({
+    db: handle.db,
+    keyring: stack.keyring,
+    clock: systemClock,
+    origin: BENCH_ORIGIN,
+  });
+  return { handle, audit, close };
 }

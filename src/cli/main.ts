@@ -193,6 +193,24 @@ export function buildProgram(): Command {
       });
     });
 
+  for (const [name, status, text] of [
+    ['disable', 'disabled', 'Disable a leaver: sign-in is refused and every session ends'],
+    ['enable', 'active', 'Re-enable a disabled user'],
+  ] as const) {
+    users
+      .command(`${name} <username>`)
+      .description(text)
+      .addOption(tenantOption())
+      .action(async (username, opts) => {
+        await withContext(`bulwark users ${name}`, async (ctx) => {
+          const actor = await cliActor(ctx, opts.tenant);
+          const user = await ctx.users.requireByUsername(actor.tenantId, username);
+          await ctx.users.updateUser(actor, user.id, { status });
+          writeOut(`${username} is now ${status}\n`);
+        });
+      });
+  }
+
   const tenants = program.command('tenants').description('Tenants (client programs of an outsourcer)');
   tenants
     .command('add <slug>')
@@ -261,13 +279,25 @@ export function buildProgram(): Command {
       await withContext('bulwark audit export', async (ctx) => {
         const actor = await cliActor(ctx, opts.tenant);
         await ctx.audit.sequenceAll();
+        let lines = 0;
         for await (const line of exportAuditEvents(
           ctx.database.db,
           actor.tenantId,
           opts.format as ExportFormat,
           VERSION,
-        ))
+        )) {
           await writeOut(line);
+          lines += 1;
+        }
+        // Exporting the log is itself a sensitive read: record it.
+        await ctx.audit.appendNow({
+          tenantId: actor.tenantId,
+          action: 'audit.export',
+          outcome: 'success',
+          actor: { userId: null },
+          resource: { type: 'AuditLog', id: null },
+          details: { format: opts.format, events: lines, channel: 'cli' },
+        });
       });
     });
 

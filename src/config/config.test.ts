@@ -26,6 +26,8 @@ describe('loadConfig', () => {
     ['BULWARK_MFA_REQUIRED', 'maybe'],
     ['DATABASE_URL', 'mysql://x'],
     ['BULWARK_AUDIT_CHECKPOINT_MS', '5000'],
+    ['BULWARK_TRUST_PROXY', 'true'],
+    ['BULWARK_COOKIE_SECURE', 'sometimes'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
@@ -53,6 +55,17 @@ describe('loadConfig', () => {
       expect((e as Error).message).toContain('BULWARK_METRICS_TOKEN');
       expect((e as Error).message).not.toContain(secret);
     }
+  });
+
+  it('trusts only the listed proxies, and marks cookies Secure under TLS or when told', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ BULWARK_TRUST_PROXY: '10.0.0.5, 10.1.0.0/16' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '10.1.0.0/16',
+    ]);
+    expect(loadConfig({}).secureCookies).toBe(false);
+    expect(loadConfig({ BULWARK_COOKIE_SECURE: 'true' }).secureCookies).toBe(true);
+    expect(loadConfig({ BULWARK_TLS_CERT_FILE: '/c', BULWARK_TLS_KEY_FILE: '/k' }).secureCookies).toBe(true);
   });
 
   it('accepts any positive number of seconds for sessions', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -50,7 +51,25 @@ const envSchema = z
       .default('bulwark.local/audit'),
     BULWARK_AUDIT_CHECKPOINT_MS: z.coerce.number().int().min(50).max(1000).default(250),
     BULWARK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    BULWARK_TRUST_PROXY: booleanFlag.default(false),
+    BULWARK_TRUST_PROXY: z
+      .string()
+      .default('')
+      .transform((v) => (v === '' || v === 'false' ? [] : v.split(',').map((p) => p.trim())))
+      .refine(
+        (list) =>
+          list.every((p) => {
+            const [ip, bits] = p.split('/');
+            return isIP(ip ?? '') !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+          }),
+        {
+          // Trusting every hop would let any client pick the address used for rate limits and audit.
+          message:
+            'BULWARK_TRUST_PROXY must list the reverse proxies as IP addresses or CIDR ranges, e.g. 10.0.0.5,10.1.0.0/16',
+        },
+      ),
+    BULWARK_COOKIE_SECURE: z
+      .enum(['auto', 'true', 'false'], { error: 'BULWARK_COOKIE_SECURE must be auto, true or false' })
+      .default('auto'),
   })
   .refine((e) => Boolean(e.BULWARK_TLS_CERT_FILE) === Boolean(e.BULWARK_TLS_KEY_FILE), {
     message: 'BULWARK_TLS_CERT_FILE and BULWARK_TLS_KEY_FILE must be set together',
@@ -76,7 +95,10 @@ export type Config = {
   metricsToken: string | undefined;
   audit: { origin: string; checkpointIntervalMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  trustProxy: boolean;
+  /** Reverse proxies whose X-Forwarded-For is believed; empty: none. */
+  trustProxy: string[];
+  /** Secure flag on the session cookie: always under in-process TLS, and when set behind a TLS proxy. */
+  secureCookies: boolean;
 };
 
 /** Raised when the environment is invalid; the message names each offending variable. */
@@ -135,5 +157,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     audit: { origin: e.BULWARK_AUDIT_ORIGIN, checkpointIntervalMs: e.BULWARK_AUDIT_CHECKPOINT_MS },
     logLevel: e.BULWARK_LOG_LEVEL,
     trustProxy: e.BULWARK_TRUST_PROXY,
+    secureCookies:
+      e.BULWARK_COOKIE_SECURE === 'auto'
+        ? Boolean(e.BULWARK_TLS_CERT_FILE)
+        : e.BULWARK_COOKIE_SECURE === 'true',
   };
 }

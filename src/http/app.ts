@@ -46,7 +46,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   const app = Fastify({
     ...https,
     logger: createLoggerOptions(config.logLevel, options.logStream),
-    trustProxy: config.trustProxy,
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
     // An inbound request id is kept only if it is short and plain, so it cannot inject into logs.
@@ -128,7 +128,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(authRoutes, {
     auth: ctx.auth,
     rateLimitPerMinute: config.authRateLimitPerMinute,
-    secureCookie: Boolean(config.tls),
+    secureCookie: config.secureCookies,
     maxSessionSeconds: config.session.maxSeconds,
   });
   await app.register(usersRoutes, { users: ctx.users });

@@ -30,6 +30,15 @@ type Deps = {
   decisions: Counter<'action' | 'decision'>;
 };
 
+/** Host of an Origin header; a malformed or opaque ("null") origin never matches. */
+const originHost = (origin: string): string | undefined => {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+};
+
 const bearer = (req: FastifyRequest): string | undefined => {
   const h = req.headers.authorization;
   if (h?.startsWith('Bearer ')) return h.slice(7).trim();
@@ -69,7 +78,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
       const origin = req.headers.origin;
       if (
         (site && site !== 'same-origin' && site !== 'none') ||
-        (origin && new URL(origin).host !== req.headers.host)
+        (origin && originHost(origin) !== req.headers.host)
       ) {
         throw new AppError('FORBIDDEN', 'Cross-site request refused.');
       }

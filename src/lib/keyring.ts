@@ -1,6 +1,7 @@
 import {
   createCipheriv,
   createDecipheriv,
+  createHmac,
   createPrivateKey,
   createPublicKey,
   hkdfSync,
@@ -28,6 +29,10 @@ export type Keyring = {
   auditSigningKey(tenantId: string): { privateKey: KeyObject; publicKey: KeyObject };
   /** HMAC key sealing audit rows so edits made outside Bulwark are pinpointed. */
   auditMacKey(tenantId: string): Buffer;
+  /** Keyed digest for stored verifiers of random secrets (recovery codes): a dump alone cannot brute-force them. */
+  secretDigest(tenantId: string, purpose: string, value: string): string;
+  /** True when this process created the master key (first start). */
+  readonly created: boolean;
   /** Encrypts a small secret field (e.g. a TOTP seed) bound to `aad` (table:column:row). */
   encryptField(tenantId: string, plaintext: string, aad: string): string;
   decryptField(tenantId: string, ciphertext: string, aad: string): string;
@@ -37,10 +42,13 @@ function derive(master: Buffer, purpose: string, tenantId: string): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `bulwark/${purpose}/v1/${tenantId}`, 32));
 }
 
+export const MASTER_KEY_FILE = MASTER_FILE;
+
 /** Loads the master key from `keyDir`, creating it (and the directory) on first start. */
 export function openKeyring(keyDir: string, options: { create: boolean } = { create: true }): Keyring {
   const file = path.join(keyDir, MASTER_FILE);
   let master: Buffer;
+  let created = false;
   if (!fs.existsSync(file)) {
     if (!options.create)
       throw new KeyringError(
@@ -50,6 +58,7 @@ export function openKeyring(keyDir: string, options: { create: boolean } = { cre
     const fresh = randomBytes(32);
     try {
       fs.writeFileSync(file, fresh.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+      created = true;
     } catch (e) {
       // Another process created it first: use theirs.
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -76,6 +85,11 @@ export function openKeyring(keyDir: string, options: { create: boolean } = { cre
   };
 
   return {
+    created,
+    secretDigest: (tenantId, purpose, value) =>
+      createHmac('sha256', derive(master, `digest/${purpose}`, tenantId))
+        .update(value)
+        .digest('hex'),
     auditSigningKey(tenantId) {
       let pair = signingKeys.get(tenantId);
       if (!pair) {

@@ -186,6 +186,7 @@ describe('bulwark audit verify', () => {
     mutate: (trx: import('kysely').Transaction<import('../../src/db/schema.ts').Database>) => Promise<void>,
   ) {
     await h.ctx.audit.sequenceAll();
+    // The same kind of cut, now checked against the witness file in the key dir.
     let report: Awaited<ReturnType<typeof verify>> | undefined;
     await h.ctx.database.db
       .transaction()
@@ -257,6 +258,66 @@ describe('bulwark audit verify', () => {
       );
     });
     expect(truncated.ok).toBe(false);
+  });
+
+  it('detects a rollback of the newest events and checkpoints through the witness kept outside the database', async () => {
+    await buildUser(h);
+    await h.ctx.audit.sequenceAll();
+    const witness = h.ctx.audit.readWitness(tenantId);
+    expect(witness).toBeDefined();
+    const checkpoints = await h.ctx.database.db
+      .selectFrom('audit_checkpoints')
+      .select('tree_size')
+      .where('tenant_id', '=', tenantId)
+      .orderBy('tree_size')
+      .execute();
+    const earlier = Number(checkpoints[0]!.tree_size);
+    let withoutWitness: Awaited<ReturnType<typeof verify>> | undefined;
+    const rolledBack = await withMutation(async (trx) => {
+      // A careful database administrator: cut the tail, its checkpoints and the tree state consistently.
+      await sql`delete from audit_events where tenant_id = ${tenantId} and (leaf_index >= ${earlier} or leaf_index is null)`.execute(
+        trx,
+      );
+      await sql`delete from audit_checkpoints where tenant_id = ${tenantId} and tree_size > ${earlier}`.execute(
+        trx,
+      );
+      await sql`update audit_trees set size = ${earlier} where tenant_id = ${tenantId}`.execute(trx);
+      withoutWitness = await verifyAuditLog(trx, h.ctx.keyring, tenantId, h.ctx.audit.verifierFor(tenantId));
+    });
+    expect(withoutWitness?.ok).toBe(true); // the database alone cannot tell
+    expect(rolledBack.ok).toBe(true); // withMutation verifies without a witness
+    // The same kind of cut, now checked against the witness file in the key dir.
+    let report: Awaited<ReturnType<typeof verify>> | undefined;
+    await h.ctx.database.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`delete from audit_checkpoints where tenant_id = ${tenantId} and tree_size = ${witness!.treeSize}`.execute(
+          trx,
+        );
+        report = await verifyAuditLog(trx, h.ctx.keyring, tenantId, h.ctx.audit.verifierFor(tenantId), {
+          witness,
+        });
+        throw new Error('rollback');
+      })
+      .catch(() => {});
+    expect(report?.ok).toBe(false);
+    expect(report?.failure?.reason).toMatch(/rolled back/);
+    expect(
+      (
+        await verifyAuditLog(h.ctx.database.db, h.ctx.keyring, tenantId, h.ctx.audit.verifierFor(tenantId), {
+          witness,
+        })
+      ).ok,
+    ).toBe(true);
+  });
+
+  it('detects an edited event time', async () => {
+    const r = await withMutation(async (trx) => {
+      await sql`update audit_events set occurred_at = occurred_at - interval '1 day' where tenant_id = ${tenantId} and leaf_index = 6`.execute(
+        trx,
+      );
+    });
+    expect(r.failure?.index).toBe(6);
   });
 
   it('detects an edited searchable column', async () => {

@@ -230,6 +230,14 @@ describe('sessions', () => {
       headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
     });
     expect(r.statusCode).toBe(403);
+    const opaque = await h.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      cookies: { bulwark_session: u.token },
+      headers: { origin: 'null' },
+    });
+    expect(opaque.statusCode).toBe(403);
+    expect(opaque.json().code).toBe('FORBIDDEN');
   });
 });
 

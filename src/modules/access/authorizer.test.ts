@@ -196,7 +196,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'user.list UserAccount': itUsers,
     'user.read UserAccount': { ...itUsers, own: ['it-admin-users', 'self-account'] },
     'user.create UserAccount': itUsers,
-    'user.update UserAccount': itUsers,
+    'user.update UserAccount': { sameTeam: itUsers.sameTeam, otherTeam: itUsers.otherTeam },
     'user.revokeSessions UserAccount': itUsers,
     'user.unlock UserAccount': itUsers,
     'config.read System': { sameTenant: ['it-admin-config'] },
@@ -245,6 +245,9 @@ function expectedForbids(role: Role, action: Action, relation: Relation, staleMf
     ids.push('it-admin-no-employee-data-or-content');
   }
   if (relation === 'otherTenant') ids.push('tenant-isolation');
+  // 'otherTenant' resources carry the principal's own id (see buildResource), so self-change trips too.
+  if (action === 'user.update' && (relation === 'own' || relation === 'otherTenant'))
+    ids.push('no-self-privilege-change');
   return ids.sort();
 }
 
@@ -410,7 +413,13 @@ describe('guardrails', () => {
       const holder = INDIVIDUAL_ACTIONS.includes(action) ? unguarded : everyone;
       for (const type of APPLIES_TO[action]) {
         const content = type === 'Recording' || type === 'Transcript';
-        const own = buildResource(type, content ? 'assignedCase' : relationsOf(type)[0]!);
+        // user.update targets someone else: changing one's own privileges is forbidden in any tenant.
+        const relation = content
+          ? 'assignedCase'
+          : action === 'user.update'
+            ? 'sameTeam'
+            : relationsOf(type)[0]!;
+        const own = buildResource(type, relation);
         const inTenant = authz.authorize(holder, action, own, buildContext());
         expect(inTenant.allowed, `${action} ${type} same tenant`).toBe(true);
         const foreign = { ...own, tenantId: OTHER_TENANT };
@@ -565,6 +574,7 @@ describe('createAuthorizer start-up checks', () => {
       'it-admin-config',
       'it-admin-no-employee-data-or-content',
       'it-admin-users',
+      'no-self-privilege-change',
       'qa-team-recordings',
       'self-account',
       'supervisor-team-accounts',

@@ -1,4 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -27,7 +29,21 @@ import {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export type AuditServiceDeps = { db: Kysely<Database>; keyring: Keyring; clock: Clock; origin: string };
+export type AuditServiceDeps = {
+  db: Kysely<Database>;
+  keyring: Keyring;
+  clock: Clock;
+  origin: string;
+  /**
+   * Directory outside the database (the key dir) where the latest checkpoint of each tenant is
+   * kept, so a database administrator who deletes the newest events and checkpoints is caught.
+   */
+  witnessDir?: string | undefined;
+  /** Told about a pending row whose MAC fails: it was not written by Bulwark and is left unsequenced. */
+  onRejected?: ((rowId: number, tenantId: string) => void) | undefined;
+};
+
+export type Witness = { treeSize: number; rootHash: string; note: string };
 
 export type AuditFilter = {
   tenantId: string;
@@ -58,7 +74,7 @@ const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
  * throws, the business change rolls back). `sequence` later assigns leaf indices in commit order,
  * extends each tenant's RFC 6962 tree, seals rows and signs a C2SP checkpoint.
  */
-export function createAuditService({ db, keyring, clock, origin }: AuditServiceDeps) {
+export function createAuditService({ db, keyring, clock, origin, witnessDir, onRejected }: AuditServiceDeps) {
   const originFor = (tenantId: string) => `${origin}/${tenantId}`;
   const signerFor = (tenantId: string) => ({
     name: originFor(tenantId),
@@ -97,7 +113,8 @@ export function createAuditService({ db, keyring, clock, origin }: AuditServiceD
 
   /** One sequencing pass over at most SEQUENCE_BATCH pending rows. Returns how many it sequenced. */
   async function sequenceOnce(): Promise<number> {
-    return db.transaction().execute(async (trx) => {
+    const signed: Array<{ tenantId: string } & Witness> = [];
+    const count = await db.transaction().execute(async (trx) => {
       const skip = [...rejected];
       const pending = await trx
         .selectFrom('audit_events')
@@ -143,6 +160,7 @@ export function createAuditService({ db, keyring, clock, origin }: AuditServiceD
           const stored = buf(row.body_mac);
           if (stored.length !== expected.length || !timingSafeEqual(stored, expected)) {
             rejected.add(row.id);
+            onRejected?.(row.id, tenantId);
             continue;
           }
           const index = frontier.size;
@@ -183,10 +201,40 @@ export function createAuditService({ db, keyring, clock, origin }: AuditServiceD
           .insertInto('audit_checkpoints')
           .values({ tenant_id: tenantId, tree_size: frontier.size, root_hash: root, note })
           .execute();
+        signed.push({ tenantId, treeSize: frontier.size, rootHash: root.toString('base64'), note });
         count += ids.length;
       }
       return count;
     });
+    // Only after commit: a witness must never be ahead of what the database holds.
+    for (const w of signed)
+      writeWitness(w.tenantId, { treeSize: w.treeSize, rootHash: w.rootHash, note: w.note });
+    return count;
+  }
+
+  const witnessFile = (tenantId: string) =>
+    witnessDir ? path.join(witnessDir, 'audit-witness', `${tenantId}.json`) : undefined;
+
+  function writeWitness(tenantId: string, w: Witness): void {
+    const file = witnessFile(tenantId);
+    if (!file) return;
+    const current = readWitness(tenantId);
+    if (current && current.treeSize >= w.treeSize) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(w), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  }
+
+  /** The latest checkpoint this host saw signed for a tenant, or undefined. */
+  function readWitness(tenantId: string): Witness | undefined {
+    const file = witnessFile(tenantId);
+    if (!file || !fs.existsSync(file)) return undefined;
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as Witness;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Sequences until nothing is pending (CLI commands call this before exiting). */
@@ -332,6 +380,7 @@ export function createAuditService({ db, keyring, clock, origin }: AuditServiceD
     append,
     appendNow,
     sequenceOnce,
+    readWitness,
     sequenceAll,
     latestCheckpoint,
     inclusionProof,
@@ -346,9 +395,12 @@ export function createAuditService({ db, keyring, clock, origin }: AuditServiceD
 
 export type AuditService = ReturnType<typeof createAuditService>;
 
-/** Runs `sequenceOnce` on a timer until stopped; `stop()` finishes the pass in flight first. */
+/**
+ * Sequences on a timer until stopped, draining the whole backlog each tick (one checkpoint per
+ * 1,000 events under load); `stop()` finishes the pass in flight first.
+ */
 export function startAuditSequencer(
-  audit: Pick<AuditService, 'sequenceOnce'>,
+  audit: Pick<AuditService, 'sequenceAll'>,
   intervalMs: number,
   onError: (e: unknown) => void,
 ) {
@@ -358,7 +410,7 @@ export function startAuditSequencer(
   const tick = () => {
     if (stopped) return;
     running = audit
-      .sequenceOnce()
+      .sequenceAll()
       .catch(onError)
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Keyring } from '../../lib/keyring.ts';
+import type { Witness } from './audit.service.ts';
 import { type AuditEvent, bodyMac, leafSeal } from './audit-event.ts';
 import { openNote, parseCheckpoint } from './checkpoint.ts';
 import { appendToFrontier, emptyFrontier, type Frontier, frontierRoot, leafHash } from './merkle.ts';
@@ -31,7 +32,7 @@ export async function verifyAuditLog(
   keyring: Keyring,
   tenantId: string,
   verifier: { name: string; publicKey: import('node:crypto').KeyObject },
-  onProgress?: (events: number) => void,
+  options: { witness?: Witness | undefined; onProgress?: ((events: number) => void) | undefined } = {},
 ): Promise<VerifyReport> {
   const macKey = keyring.auditMacKey(tenantId);
   const checkpoints = await db
@@ -91,6 +92,7 @@ export async function verifyAuditLog(
         'resource_id',
         'outcome',
         'event_id',
+        'occurred_at',
       ])
       .where('tenant_id', '=', tenantId)
       .where('leaf_index', '>=', next)
@@ -127,7 +129,8 @@ export async function verifyAuditLog(
         ev.actor.user !== row.actor_user_id ||
         ev.resource.type !== row.resource_type ||
         ev.resource.id !== row.resource_id ||
-        ev.outcome !== row.outcome
+        ev.outcome !== row.outcome ||
+        Date.parse(ev.time) !== row.occurred_at.getTime()
       ) {
         return report(
           {
@@ -143,8 +146,23 @@ export async function verifyAuditLog(
       const bad = checkCheckpointsAt(next);
       if (bad) return report(bad, next);
     }
-    onProgress?.(next);
+    options.onProgress?.(next);
     if (rows.length < BATCH) break;
+  }
+  const witness = options.witness;
+  if (witness) {
+    // The witness lives outside the database: a rollback of the newest events and checkpoints shows here.
+    const held = checkpoints.find((c) => Number(c.tree_size) === witness.treeSize);
+    if (!held || held.note !== witness.note || buf(held.root_hash).toString('base64') !== witness.rootHash) {
+      return report(
+        {
+          index: Math.max(0, witness.treeSize - 1),
+          rowId: null,
+          reason: `the checkpoint of size ${witness.treeSize} kept outside the database is missing or differs: the log was rolled back or replaced`,
+        },
+        next,
+      );
+    }
   }
   if (cpIndex < checkpoints.length) {
     const size = Number(checkpoints[cpIndex]!.tree_size);

@@ -11,7 +11,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import { burnPasswordVerification, hashPassword, verifyPassword } from './password-hash.ts';
 import { checkPassword } from './password-policy.ts';
-import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.ts';
+import { generateRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.ts';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp.ts';
 
 const CHALLENGE_SECONDS = 5 * 60;
@@ -88,6 +88,9 @@ export const toPrincipal = (a: AuthContext): PrincipalSlice => ({
 export function createAuthService(deps: Deps) {
   const { db, audit, tenants, keyring, clock } = deps;
   const totpAad = (userId: string) => `users:totp_secret_enc:${userId}`;
+  // Keyed, so a database dump alone cannot brute-force the 60-bit codes of every user in one pass.
+  const recoveryDigest = (tenantId: string, code: string) =>
+    keyring.secretDigest(tenantId, 'recovery-code', normalizeRecoveryCode(code));
   const challengeAad = (id: string) => `auth_challenges:totp_secret_enc:${id}`;
 
   const invalidCredentials = () =>
@@ -110,14 +113,15 @@ export function createAuthService(deps: Deps) {
   async function reserveAttempt(
     trx: Transaction<Database>,
     userId: string,
+    meta: RequestMeta,
   ): Promise<{ locked: Date | null }> {
     const now = clock.now();
-    const row = await sql<{ failed_attempts: number; locked_until: Date | null }>`
+    const row = await sql<{ failed_attempts: number; locked_until: Date | null; tenant_id: string }>`
       update users set
         failed_attempts = case when locked_until is not null and locked_until <= ${now} then 1 else failed_attempts + 1 end,
         locked_until = case when locked_until is not null and locked_until <= ${now} then null else locked_until end
       where id = ${userId} and (locked_until is null or locked_until <= ${now})
-      returning failed_attempts, locked_until`.execute(trx);
+      returning failed_attempts, locked_until, tenant_id`.execute(trx);
     const r = row.rows[0];
     if (!r) {
       const u = await trx
@@ -131,6 +135,16 @@ export function createAuthService(deps: Deps) {
       // Parallel attempts beyond the threshold: lock now, never verify them.
       const until = new Date(now.getTime() + deps.lockout.seconds * 1000);
       await trx.updateTable('users').set({ locked_until: until }).where('id', '=', userId).execute();
+      await audit.append(trx, {
+        tenantId: r.tenant_id,
+        action: 'auth.lockout',
+        outcome: 'success',
+        actor: { userId: null, ip: meta.ip },
+        resource: { type: 'UserAccount', id: userId },
+        reason: `${deps.lockout.threshold} failed attempts (parallel attempts refused before verification)`,
+        requestId: meta.requestId,
+        details: { lockedUntil: until.toISOString() },
+      });
       return { locked: until };
     }
     return { locked: null };
@@ -210,7 +224,7 @@ export function createAuthService(deps: Deps) {
       }
       throw invalidCredentials();
     }
-    const reservation = await db.transaction().execute((trx) => reserveAttempt(trx, user.id));
+    const reservation = await db.transaction().execute((trx) => reserveAttempt(trx, user.id, meta));
     if (reservation.locked) {
       await audit.appendNow({
         tenantId: user.tenant_id,
@@ -316,7 +330,7 @@ export function createAuthService(deps: Deps) {
     }
 
     const reservation = await db.transaction().execute(async (trx) => {
-      const r = await reserveAttempt(trx, ch.user_id);
+      const r = await reserveAttempt(trx, ch.user_id, meta);
       // A challenge allows a few tries only; then the whole sign-in starts again.
       await trx
         .updateTable('auth_challenges')
@@ -346,6 +360,19 @@ export function createAuthService(deps: Deps) {
       .where('id', '=', ch.user_id)
       .executeTakeFirstOrThrow();
 
+    if (user.status !== 'active') {
+      await audit.appendNow({
+        tenantId: user.tenant_id,
+        action: 'auth.mfa',
+        outcome: 'failure',
+        actor: { userId: user.id, ip: meta.ip },
+        resource: { type: 'UserAccount', id: user.id },
+        reason: 'account_disabled',
+        requestId: meta.requestId,
+      });
+      throw new AppError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
+    }
+
     const fail = async (reason: string): Promise<never> => {
       const lockedUntil = await recordFailure(user.id, user.tenant_id, meta, 'auth.mfa', reason);
       if (lockedUntil) throw locked(lockedUntil);
@@ -363,7 +390,7 @@ export function createAuthService(deps: Deps) {
             .updateTable('recovery_codes')
             .set({ used_at: now })
             .where('user_id', '=', user.id)
-            .where('code_hash', '=', hashRecoveryCode(input.recoveryCode))
+            .where('code_hash', '=', recoveryDigest(user.tenant_id, input.recoveryCode))
             .where('used_at', 'is', null)
             .executeTakeFirst();
           if (Number(used.numUpdatedRows) !== 1) return { failed: 'invalid_recovery_code' as const };
@@ -417,7 +444,7 @@ export function createAuthService(deps: Deps) {
                 id: newId(),
                 tenant_id: user.tenant_id,
                 user_id: user.id,
-                code_hash: hashRecoveryCode(c),
+                code_hash: recoveryDigest(user.tenant_id, c),
               })),
             )
             .execute();
@@ -599,7 +626,7 @@ export function createAuthService(deps: Deps) {
     input: { currentPassword: string; newPassword: string },
     meta: RequestMeta,
   ): Promise<void> {
-    const reservation = await db.transaction().execute((trx) => reserveAttempt(trx, auth.userId));
+    const reservation = await db.transaction().execute((trx) => reserveAttempt(trx, auth.userId, meta));
     if (reservation.locked) throw locked(reservation.locked);
     const user = await db
       .selectFrom('users')

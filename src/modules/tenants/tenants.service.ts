@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { AppError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
+import type { AuditService } from '../audit/audit.service.ts';
 
 export const DEFAULT_TENANT_SLUG = 'default';
 export type Tenant = { id: string; slug: string; name: string };
@@ -10,7 +11,13 @@ export type Tenant = { id: string; slug: string; name: string };
  * Tenants: a client program of an outsourcer, or the one organisation of an in-house center.
  * Single-tenant installs use the `default` tenant, created on first start.
  */
-export function createTenantsService({ db }: { db: Kysely<Database> }) {
+export function createTenantsService({
+  db,
+  audit,
+}: {
+  db: Kysely<Database>;
+  audit: Pick<AuditService, 'append'>;
+}) {
   async function ensureDefault(): Promise<Tenant> {
     await db
       .insertInto('tenants')
@@ -38,7 +45,17 @@ export function createTenantsService({ db }: { db: Kysely<Database> }) {
       throw new AppError('VALIDATION_FAILED', 'tenant slug must be lower-case letters, digits and dashes');
     if (await findBySlug(slug)) throw new AppError('CONFLICT', `tenant "${slug}" already exists`);
     const tenant = { id: newId(), slug, name };
-    await db.insertInto('tenants').values(tenant).execute();
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('tenants').values(tenant).execute();
+      await audit.append(trx, {
+        tenantId: tenant.id,
+        action: 'tenant.create',
+        outcome: 'success',
+        actor: { userId: null },
+        resource: { type: 'Tenant', id: tenant.id },
+        details: { slug },
+      });
+    });
     return tenant;
   }
 

@@ -131,10 +131,14 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
       schema: {
         tags: ['users'],
         operationId: 'updateUser',
-        summary: "Replace a user's roles and/or teams (their sessions are revoked)",
+        summary: "Replace a user's roles or teams, or disable the account (their sessions are revoked)",
         params: idParams,
         body: z.strictObject({
           roles: z.array(z.enum(ROLES)).min(1).max(9).optional(),
+          status: z
+            .enum(['active', 'disabled'])
+            .optional()
+            .describe('disabled: the person can no longer sign in (leavers)'),
           teams: z.array(z.string().min(1).max(64)).max(50).optional(),
         }),
         response: { 200: userView },

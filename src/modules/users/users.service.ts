@@ -343,7 +343,11 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
   async function updateUser(
     actor: Actor,
     userId: string,
-    change: { roles?: Role[] | undefined; teams?: string[] | undefined },
+    change: {
+      roles?: Role[] | undefined;
+      teams?: string[] | undefined;
+      status?: 'active' | 'disabled' | undefined;
+    },
   ): Promise<UserView> {
     if (change.roles) {
       if (change.roles.length === 0)
@@ -354,7 +358,7 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
     await db.transaction().execute(async (trx) => {
       const before = await trx
         .selectFrom('users')
-        .select(['roles'])
+        .select(['roles', 'status'])
         .where('tenant_id', '=', actor.tenantId)
         .where('id', '=', userId)
         .forUpdate()
@@ -380,6 +384,16 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
             .values(teamIds.map((t) => ({ tenant_id: actor.tenantId, user_id: userId, team_id: t })))
             .execute();
         details.teams = teamIds.join(',');
+      }
+      if (change.status && change.status !== before.status) {
+        // Disabling is how a leaver is deprovisioned (PCI DSS 8.2.5): sign-in is refused from now on.
+        await trx
+          .updateTable('users')
+          .set({ status: change.status, updated_at: clock.now() })
+          .where('id', '=', userId)
+          .execute();
+        details.statusBefore = before.status;
+        details.statusAfter = change.status;
       }
       // A privilege change must not ride on sessions opened under the old privileges.
       await trx
