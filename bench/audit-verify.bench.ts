@@ -119,7 +119,7 @@ export async function run({ quick, log, postgresUrl }: BenchOptions): Promise<Be
     results.push(await measure(fx, rounds, log));
   }
   log('in-memory core rate, for the series prediction');
-  const core = coreRate(quick ? 10_000 : 40_000);
+  const core = coreRate(quick ? 10_000 : 20_000);
   const serial = (m: Measured) => 1 / (1 / m.read.perSecond + 1 / core);
   return {
     name: 'audit-verify',

@@ -89,17 +89,36 @@ describe('user administration over HTTP', () => {
 
   it('nobody changes their own roles, and a disabled leaver can no longer sign in', async () => {
     const admin = await buildSignedInUser(h, { roles: ['it_admin'] });
-    const self = await h.app.inject({ method: 'PATCH', url: `/v1/users/${admin.user.id}`, headers: admin.auth, payload: { roles: ['it_admin', 'security_analyst'] } });
+    const self = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${admin.user.id}`,
+      headers: admin.auth,
+      payload: { roles: ['it_admin', 'security_analyst'] },
+    });
     expect(self.statusCode).toBe(403);
-    const denial = await h.ctx.audit.listEvents({ tenantId: admin.tenantId, actor: admin.user.id, action: 'authz.user.update', limit: 5 });
+    const denial = await h.ctx.audit.listEvents({
+      tenantId: admin.tenantId,
+      actor: admin.user.id,
+      action: 'authz.user.update',
+      limit: 5,
+    });
     expect(denial.data.at(-1)?.policies).toContain('no-self-privilege-change');
 
     const leaver = await buildSignedInUser(h, { roles: ['agent'] });
-    const r = await h.app.inject({ method: 'PATCH', url: `/v1/users/${leaver.user.id}`, headers: admin.auth, payload: { status: 'disabled' } });
+    const r = await h.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${leaver.user.id}`,
+      headers: admin.auth,
+      payload: { status: 'disabled' },
+    });
     expect(r.statusCode).toBe(200);
     expect(r.json().status).toBe('disabled');
     expect((await h.app.inject({ method: 'GET', url: '/v1/me', headers: leaver.auth })).statusCode).toBe(401);
-    const login = await h.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: leaver.user.username, password: leaver.password } });
+    const login = await h.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: leaver.user.username, password: leaver.password },
+    });
     expect(login.statusCode).toBe(401);
     expect(login.json().code).toBe('INVALID_CREDENTIALS');
   });
