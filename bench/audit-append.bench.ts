@@ -122,7 +122,7 @@ async function measureShape(
 }
 
 /** In-process CPU cost (µs) of the steps of one `audit.append`, without the database round trip. */
-function appendCpuBreakdown(stack: AuditStack, n: number): Array<{ step: string; us: number }> {
+function appendCpuBreakdown(stack: AuditStack, n: number): Array<{ key: string; step: string; us: number }> {
   const input = sampleEventInput(stack.tenantId, 1);
   const body = encodeAuditEvent(buildAuditEvent(input, new Date()));
   const macKey = stack.keyring.auditMacKey(stack.tenantId);
@@ -134,24 +134,28 @@ function appendCpuBreakdown(stack: AuditStack, n: number): Array<{ step: string;
   let sink = 0;
   const steps = [
     {
+      key: 'build',
       step: '`buildAuditEvent` + `encodeAuditEvent` (new UUID, canonical JSON)',
       us: measure(() => {
         sink += encodeAuditEvent(buildAuditEvent(input, new Date())).length;
       }),
     },
     {
+      key: 'hkdf',
       step: '`keyring.auditMacKey(tenant)` (HKDF-SHA-256 derivation, run on every append)',
       us: measure(() => {
         sink += stack.keyring.auditMacKey(stack.tenantId).length;
       }),
     },
     {
+      key: 'mac',
       step: '`bodyMac(key, body)` (HMAC-SHA-256 of the body)',
       us: measure(() => {
         sink += bodyMac(macKey, body).length;
       }),
     },
     {
+      key: 'kysely',
       step: 'Kysely: build and compile the `insert into audit_events` query',
       us: measure((i) => {
         sink += stack.handle.db
@@ -174,6 +178,36 @@ function appendCpuBreakdown(stack: AuditStack, n: number): Array<{ step: string;
   ];
   if (sink === 0) throw new Error('unreachable');
   return steps;
+}
+
+function appendFindings(
+  results: ConfigResult[],
+  shapeOf: ConfigResult | undefined,
+  shape: { run: ConcurrentRun; cpuUsPerOp: number } | undefined,
+  breakdown: Array<{ key: string; us: number }>,
+): string[] {
+  const pg = results.filter((r) => r.engine === 'postgres' && r.eventsPerTx === 1);
+  const topPlain = pg.reduce((a, b) => (b.plain.perSecond > a.plain.perSecond ? b : a));
+  const ratios = results.filter((r) => r.engine === 'postgres').map((r) => r.ratio);
+  const us = (key: string) => breakdown.find((b) => b.key === key)?.us ?? Number.NaN;
+  const out = [
+    `**Goal 1 (append)**: the database's own durable commit rate is the first limit: plain one-row transactions peak at ` +
+      `${fmtRate(topPlain.plain.perSecond, 'rows')} (c=${topPlain.concurrency}, p99 ${fmtMs(topPlain.plain.latency.p99)}), ` +
+      `${fmtRatio(topPlain.plain.perSecond / GOAL_EVENTS_PER_SECOND)} of the goal before any audit code runs, on a ` +
+      'PostgreSQL that shares these 2 cores. The audit path then runs at ' +
+      `${fmtRatio(Math.min(...ratios))}–${fmtRatio(Math.max(...ratios))} of the plain rate.`,
+  ];
+  if (shapeOf && shape) {
+    out.push(
+      `**Goal 1, where the audit overhead is** (c=32): the audit table's shape (indexes, unique id, tenant FK) costs ` +
+        `${fmtRatio(shape.run.perSecond / shapeOf.plain.perSecond)} of plain, the audit code ` +
+        `${fmtRatio(shapeOf.audit.perSecond / shape.run.perSecond)} of that: ${fmtInt(shapeOf.auditCpuUsPerTx)} vs ` +
+        `${fmtInt(shape.cpuUsPerOp)} µs of client CPU per transaction. In src/: \`keyring.auditMacKey\` re-derives the ` +
+        `MAC key with HKDF on every append (${us('hkdf').toFixed(1)} µs; the signing key is cached, this one is not), ` +
+        `more than the body HMAC itself (${us('mac').toFixed(1)} µs).`,
+    );
+  }
+  return out;
 }
 
 async function sequenceTimed(audit: AuditService, db: Kysely<Database>) {
@@ -329,7 +363,9 @@ export async function run({ quick, log, postgresUrl }: BenchOptions): Promise<Be
   const goals: GoalResult[] = [
     goalRow(
       '1',
-      `${GOAL_TEXT}: 1 event/tx (best c of 1, 8, 32, 64 with p99 ≤ ${GOAL_P99_MS} ms)`,
+      within.length > 0
+        ? `${GOAL_TEXT}: 1 event/tx (fastest of c = 1, 8, 32, 64 with p99 ≤ ${GOAL_P99_MS} ms)`
+        : `${GOAL_TEXT}: 1 event/tx (no c of 1, 8, 32, 64 kept p99 ≤ ${GOAL_P99_MS} ms; the fastest shown)`,
       bestSingle,
       meets(bestSingle),
     ),
@@ -438,6 +474,7 @@ export async function run({ quick, log, postgresUrl }: BenchOptions): Promise<Be
         ],
       },
     ],
+    findings: appendFindings(results, shapeOf, shape, breakdown),
     notes: [
       `PostgreSQL settings: ${settingText(settings.rows)}; the server runs on this same 2-core machine, so the client ` +
         'and the server share the CPUs.',

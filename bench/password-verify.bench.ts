@@ -23,7 +23,7 @@ const SLICES = 4;
 
 type Series = { count: number; perSecond: number; p50: number; p99: number };
 
-/** Pools slices of one series: total count over total time; percentiles of the slice medians' spread. */
+/** Pools the slices of one series: rate = total count ÷ total time, p50 = median of the slices' p50s, p99 = worst slice's. */
 function combine(runs: ConcurrentRun[]): Series {
   const count = runs.reduce((n, r) => n + r.count, 0);
   const ms = runs.reduce((t, r) => t + r.elapsedMs, 0);

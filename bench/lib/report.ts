@@ -78,6 +78,11 @@ export function renderReport(r: Report): string {
       'baseline; for latency, above 1× means slower).',
   );
   out.push(table(['#', 'goal', 'measured', 'baseline (same run)', 'ratio', 'met?'], goalRows(goals)));
+  const findings = r.runs.flatMap((run) => run.result?.findings ?? []);
+  if (findings.length > 0) {
+    out.push('### What limits each figure');
+    out.push(findings.map((f) => `- ${f}`).join('\n'));
+  }
   const failed = r.runs.filter((run) => run.error !== undefined);
   if (failed.length > 0) {
     out.push(`**Benchmarks that crashed:** ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`);
@@ -87,7 +92,7 @@ export function renderReport(r: Report): string {
   out.push(
     [
       '```sh',
-      'npm run bench                          # every benchmark, rewrites BENCHMARKS.md (about 5 minutes on 2 cores)',
+      `npm run bench                          # every benchmark, rewrites BENCHMARKS.md${r.quick || r.only ? '' : ` (this run: ${(r.totalMs / 60_000).toFixed(1)} min)`}`,
       'npm run bench -- --only audit-append   # one (or a comma-separated list); prints the report to stdout',
       'npm run bench -- --quick               # small counts for development; prints the report to stdout',
       'npm run bench -- --quick --out /tmp/b.md',
@@ -113,7 +118,7 @@ export function renderReport(r: Report): string {
     out.push(res.method);
     out.push(table(['#', 'goal', 'measured', 'baseline (same run)', 'ratio', 'met?'], goalRows(res.goals)));
     for (const t of res.tables) out.push(renderTable(t));
-    for (const n of res.notes) out.push(`- ${n}`);
+    if (res.notes.length > 0) out.push(res.notes.map((n) => `- ${n}`).join('\n'));
   }
   return `${out.join('\n\n')}\n`;
 }

@@ -37,6 +37,8 @@ export type BenchResult = {
   goals: GoalResult[];
   tables: Table[];
   notes: string[];
+  /** One or two sentences on what limits the figure, with the numbers (shown under the summary). */
+  findings: string[];
 };
 
 export type Benchmark = (options: BenchOptions) => Promise<BenchResult>;

@@ -93,6 +93,24 @@ export function createAuthService(deps: Deps) {
     keyring.secretDigest(tenantId, 'recovery-code', normalizeRecoveryCode(code));
   const challengeAad = (id: string) => `auth_challenges:totp_secret_enc:${id}`;
 
+  /** A refused sign-in step, in its own transaction (there is no business change to ride on). */
+  const auditRefusal = (
+    tenantId: string,
+    action: string,
+    userId: string | null,
+    reason: string,
+    meta: RequestMeta,
+  ) =>
+    audit.appendNow({
+      tenantId,
+      action,
+      outcome: 'failure',
+      actor: { userId, ip: meta.ip },
+      resource: { type: 'UserAccount', id: userId },
+      reason,
+      requestId: meta.requestId,
+    });
+
   const invalidCredentials = () =>
     new AppError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
   const locked = (until: Date) =>
@@ -212,29 +230,19 @@ export function createAuthService(deps: Deps) {
       await burnPasswordVerification(input.password);
       if (tenant) {
         // The attempted name is not recorded: people type passwords into the username field.
-        await audit.appendNow({
-          tenantId: tenant.id,
-          action: 'auth.login',
-          outcome: 'failure',
-          actor: { userId: user?.id ?? null, ip: meta.ip },
-          resource: { type: 'UserAccount', id: user?.id ?? null },
-          reason: user ? 'account_disabled' : 'unknown_user',
-          requestId: meta.requestId,
-        });
+        await auditRefusal(
+          tenant.id,
+          'auth.login',
+          user?.id ?? null,
+          user ? 'account_disabled' : 'unknown_user',
+          meta,
+        );
       }
       throw invalidCredentials();
     }
     const reservation = await db.transaction().execute((trx) => reserveAttempt(trx, user.id, meta));
     if (reservation.locked) {
-      await audit.appendNow({
-        tenantId: user.tenant_id,
-        action: 'auth.login',
-        outcome: 'failure',
-        actor: { userId: user.id, ip: meta.ip },
-        resource: { type: 'UserAccount', id: user.id },
-        reason: 'account_locked',
-        requestId: meta.requestId,
-      });
+      await auditRefusal(user.tenant_id, 'auth.login', user.id, 'account_locked', meta);
       throw locked(reservation.locked);
     }
     const ok = await verifyPassword(user.password_hash, input.password);
@@ -343,15 +351,7 @@ export function createAuthService(deps: Deps) {
       return r;
     });
     if (reservation.locked) {
-      await audit.appendNow({
-        tenantId: ch.tenant_id,
-        action: 'auth.mfa',
-        outcome: 'failure',
-        actor: { userId: ch.user_id, ip: meta.ip },
-        resource: { type: 'UserAccount', id: ch.user_id },
-        reason: 'account_locked',
-        requestId: meta.requestId,
-      });
+      await auditRefusal(ch.tenant_id, 'auth.mfa', ch.user_id, 'account_locked', meta);
       throw locked(reservation.locked);
     }
     const user = await db
@@ -361,15 +361,7 @@ export function createAuthService(deps: Deps) {
       .executeTakeFirstOrThrow();
 
     if (user.status !== 'active') {
-      await audit.appendNow({
-        tenantId: user.tenant_id,
-        action: 'auth.mfa',
-        outcome: 'failure',
-        actor: { userId: user.id, ip: meta.ip },
-        resource: { type: 'UserAccount', id: user.id },
-        reason: 'account_disabled',
-        requestId: meta.requestId,
-      });
+      await auditRefusal(user.tenant_id, 'auth.mfa', user.id, 'account_disabled', meta);
       throw new AppError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
     }
 
