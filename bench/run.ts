@@ -19,6 +19,7 @@ import { type RunRecord, renderReport } from './lib/report.ts';
 import { cleanupAll } from './lib/resources.ts';
 import type { Benchmark, BenchResult } from './lib/types.ts';
 
+let interrupted = false;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_POSTGRES_URL = 'postgres://root@127.0.0.1:5432/test';
 
@@ -87,7 +88,8 @@ async function main(): Promise<number> {
       result = await mod.run({ quick, postgresUrl, log: (m) => say(`${name}: ${m}`) });
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
-      say(`${name}: CRASHED: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
+      if (interrupted) say(`${name}: interrupted`);
+      else say(`${name}: CRASHED: ${e instanceof Error ? (e.stack ?? e.message) : e}`);
     }
     const wallMs = performance.now() - started;
     say(`${name}: done in ${fmtSeconds(wallMs)}`);
@@ -118,6 +120,7 @@ async function main(): Promise<number> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     process.stderr.write(`\n${signal}: dropping scratch databases and temp dirs\n`);
     void cleanupAll().finally(() => process.exit(130));
   });

@@ -74,7 +74,7 @@ export function renderReport(r: Report): string {
 
   out.push('## Summary');
   out.push(
-    `${met} of ${judged} goals met. "ratio" is measured ÷ baseline (for throughput, below 1× means slower than the ` +
+    `${met} of ${judged} goal rows met ("info" rows have no target). "ratio" is measured ÷ baseline (for throughput, below 1× means slower than the ` +
       'baseline; for latency, above 1× means slower).',
   );
   out.push(table(['#', 'goal', 'measured', 'baseline (same run)', 'ratio', 'met?'], goalRows(goals)));

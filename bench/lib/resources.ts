@@ -21,16 +21,28 @@ export function onCleanup(what: string, run: () => Promise<void>): () => Promise
   };
 }
 
-/** Runs every pending cleanup, newest first; reports failures and carries on. */
-export async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const entry = cleanups.pop()!;
+let draining: Promise<void> | undefined;
+
+/**
+ * Runs every pending cleanup, newest first; reports failures and carries on. Concurrent callers
+ * (the runner and a Ctrl-C handler) share one pass, so neither returns while a drop is in flight.
+ */
+export function cleanupAll(): Promise<void> {
+  draining ??= (async () => {
     try {
-      await entry.run();
-    } catch (e) {
-      console.error(`bench: cleanup of ${entry.what} failed: ${e instanceof Error ? e.message : e}`);
+      while (cleanups.length > 0) {
+        const entry = cleanups.pop()!;
+        try {
+          await entry.run();
+        } catch (e) {
+          console.error(`bench: cleanup of ${entry.what} failed: ${e instanceof Error ? e.message : e}`);
+        }
+      }
+    } finally {
+      draining = undefined;
     }
-  }
+  })();
+  return draining;
 }
 
 export type ScratchDatabase = { name: string; url: string; drop: () => Promise<void> };
