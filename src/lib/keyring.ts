@@ -75,6 +75,7 @@ export function openKeyring(keyDir: string, options: { create: boolean } = { cre
 
   const signingKeys = new Map<string, { privateKey: KeyObject; publicKey: KeyObject }>();
   const fieldKeys = new Map<string, Buffer>();
+  const macKeys = new Map<string, Buffer>();
   const fieldKey = (tenantId: string) => {
     let k = fieldKeys.get(tenantId);
     if (!k) {
@@ -104,7 +105,15 @@ export function openKeyring(keyDir: string, options: { create: boolean } = { cre
       }
       return pair;
     },
-    auditMacKey: (tenantId) => derive(master, 'audit-mac', tenantId),
+    auditMacKey(tenantId) {
+      // Cached: HKDF per append cost several times the MAC itself (see BENCHMARKS.md).
+      let k = macKeys.get(tenantId);
+      if (!k) {
+        k = derive(master, 'audit-mac', tenantId);
+        macKeys.set(tenantId, k);
+      }
+      return k;
+    },
     encryptField(tenantId, plaintext, aad) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', fieldKey(tenantId), iv);

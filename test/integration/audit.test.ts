@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/schema.ts';
 import { exportAuditEvents } from '../../src/modules/audit/audit.export.ts';
 import { verifyAuditLog } from '../../src/modules/audit/audit.verify.ts';
 import { encodeAuditEvent } from '../../src/modules/audit/audit-event.ts';
@@ -217,6 +218,19 @@ describe('bulwark audit verify', () => {
     });
     expect(r.failure?.index).toBe(5);
     expect(r.failure?.reason).toMatch(/missing/);
+  });
+
+  it('verifies across page boundaries and finds a deletion exactly at one', async () => {
+    await h.ctx.audit.sequenceAll();
+    const small = (db: Kysely<Database>) =>
+      verifyAuditLog(db, h.ctx.keyring, tenantId, h.ctx.audit.verifierFor(tenantId), { pageSize: 3 });
+    expect((await small(h.ctx.database.db)).ok).toBe(true);
+    let report: Awaited<ReturnType<typeof verify>> | undefined;
+    await withMutation(async (trx) => {
+      await sql`delete from audit_events where tenant_id = ${tenantId} and leaf_index = 6`.execute(trx);
+      report = await small(trx);
+    });
+    expect(report?.failure?.index).toBe(6);
   });
 
   it('names the first index of reordered events', async () => {
