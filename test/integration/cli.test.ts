@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/connect.ts';
 import { type CliEnv, createCliEnv, runBulwark, startServe } from '../support/cli.ts';
 import { TEST_DATABASE_URL } from '../support/harness.ts';
 
@@ -92,6 +94,27 @@ describe('bulwark CLI', () => {
     expect(cef.stdout).toContain('act=user.create');
     expect(cef.stdout).toContain('act=user.unlock');
     expect(cef.stdout).not.toContain(PASSWORD);
+  });
+
+  it('audit verify exits 1 naming the index of an event edited behind its back', {
+    timeout: 120_000,
+  }, async () => {
+    expect((await runBulwark(['audit', 'verify'], e.env)).code).toBe(0);
+    // Edit one event directly in the store, as a database administrator could.
+    const handle = e.env.DATABASE_URL
+      ? await openDatabase({ engine: 'postgres', url: e.env.DATABASE_URL })
+      : await openDatabase({ engine: 'pglite', dataDir: e.env.BULWARK_DATA_DIR!, purpose: 'test tamper' });
+    try {
+      await sql`update audit_events set body = replace(body, '"outcome":"success"', '"outcome":"failure"') where leaf_index = 2`.execute(
+        handle.db,
+      );
+    } finally {
+      await handle.close();
+    }
+    const r = await runBulwark(['audit', 'verify'], e.env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('FAILED at index 2');
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
   it.skipIf(Boolean(TEST_DATABASE_URL))(
