@@ -11,6 +11,7 @@ import { DEFAULT_TENANT_SLUG } from '../modules/tenants/tenants.service.ts';
 import type { Actor } from '../modules/users/users.service.ts';
 import { startServer } from '../server.ts';
 import { readStdin, writeOut } from './io.ts';
+import { RedactionInputError, registerRedactionCommands } from './redaction-commands.ts';
 
 const VERSION = '0.1.0';
 
@@ -301,6 +302,7 @@ export function buildProgram(): Command {
       });
     });
 
+  registerRedactionCommands(program);
   return program;
 }
 
@@ -321,6 +323,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
       return 2;
+    }
+    if (e instanceof RedactionInputError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
     }
     if (e instanceof DataDirLockedError || e instanceof KeyringError) {
       process.stderr.write(`error: ${e.message}\n`);

@@ -31,6 +31,8 @@ export type Keyring = {
   auditMacKey(tenantId: string): Buffer;
   /** Keyed digest for stored verifiers of random secrets (recovery codes): a dump alone cannot brute-force them. */
   secretDigest(tenantId: string, purpose: string, value: string): string;
+  /** A 32-byte per-tenant key for a named purpose (e.g. keyed hashes of card numbers, PCI DSS 3.5.1.1). */
+  derivedKey(tenantId: string, purpose: string): Buffer;
   /** True when this process created the master key (first start). */
   readonly created: boolean;
   /** Encrypts a small secret field (e.g. a TOTP seed) bound to `aad` (table:column:row). */
@@ -87,6 +89,7 @@ export function openKeyring(keyDir: string, options: { create: boolean } = { cre
 
   return {
     created,
+    derivedKey: (tenantId, purpose) => derive(master, `purpose/${purpose}`, tenantId),
     secretDigest: (tenantId, purpose, value) =>
       createHmac('sha256', derive(master, `digest/${purpose}`, tenantId))
         .update(value)

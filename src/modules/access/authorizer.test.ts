@@ -65,6 +65,8 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'audit.checkpoint.read': ['AuditLog'],
   'config.read': ['System'],
   'config.write': ['System'],
+  'content.detect': ['System'],
+  'content.redact': ['System'],
   'data.read': ['Schedule', 'Adherence', 'Absence', 'Performance'],
   'recording.play': ['Recording', 'Transcript'],
   'recording.download': ['Recording', 'Transcript'],
@@ -144,6 +146,8 @@ const fresh = (ids: readonly string[]): Allowed => ({ freshMfaOnly: ids });
 const inTenant = (ids: readonly string[]) => ({ own: ids, sameTeam: ids, otherTeam: ids });
 
 const SELF: RoleTable = {
+  'content.detect System': { sameTenant: ['redaction-service'] },
+  'content.redact System': { sameTenant: ['redaction-service'] },
   'me.read UserAccount': { own: ['self-account'] },
   'auth.logout UserAccount': { own: ['self-account'] },
   'auth.changePassword UserAccount': { own: ['self-account'] },
@@ -472,7 +476,7 @@ describe('invalid requests deny without throwing', () => {
         checked++;
       }
     }
-    expect(checked).toBe(ACTIONS.length * RESOURCE_TYPES.length - 22);
+    expect(checked).toBe(ACTIONS.length * RESOURCE_TYPES.length - Object.values(APPLIES_TO).flat().length);
   });
 
   it('malformed values, unknown actions and missing slices', () => {
@@ -576,6 +580,7 @@ describe('createAuthorizer start-up checks', () => {
       'it-admin-users',
       'no-self-privilege-change',
       'qa-team-recordings',
+      'redaction-service',
       'self-account',
       'supervisor-team-accounts',
       'supervisor-team-employee-data',

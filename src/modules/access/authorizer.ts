@@ -50,6 +50,8 @@ export const ACTIONS = [
   'audit.checkpoint.read',
   'config.read',
   'config.write',
+  'content.detect',
+  'content.redact',
   'data.read',
   'recording.play',
   'recording.download',

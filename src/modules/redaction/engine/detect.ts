@@ -1,0 +1,59 @@
+/**
+ * Entry points of the engine: find sensitive entities in a text and redact them under a policy.
+ */
+import { applyOperators, type RedactionPolicy } from './mask.ts';
+import { detectSpoken } from './spoken.ts';
+import { detectStructured, type StructuredOptions } from './structured.ts';
+import type { Finding } from './types.ts';
+
+/**
+ * Merges findings from several detectors. Where two overlap, the higher score names the entity and
+ * the span grows to cover both: redaction must never leave part of a number behind.
+ */
+export function mergeFindings(...lists: Finding[][]): Finding[] {
+  const all = lists.flat().sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Finding[] = [];
+  for (const f of all) {
+    const last = out[out.length - 1];
+    if (last && f.start < last.end) {
+      const winner = f.score > last.score ? f : last;
+      out[out.length - 1] = {
+        ...winner,
+        start: Math.min(last.start, f.start),
+        end: Math.max(last.end, f.end),
+      };
+    } else {
+      out.push({ ...f });
+    }
+  }
+  return out;
+}
+
+/** Options of {@link detect}; `minScore` drops weaker findings (default 0: keep every tier). */
+export type DetectOptions = StructuredOptions & { minScore?: number };
+
+/**
+ * Finds sensitive entities in `text` (digit and text forms, and numbers spoken as words), sorted by
+ * start, overlapping findings merged into one span.
+ * @throws DetectionLimitError when the input is over `maxInputChars`; withhold the text
+ * @example detect('my ssn is 536-90-4399')[0]?.type // 'US_SSN'
+ */
+export function detect(text: string, options: DetectOptions = {}): Finding[] {
+  const findings = mergeFindings(detectStructured(text, options), detectSpoken(text, options));
+  const min = options.minScore ?? 0;
+  return min > 0 ? findings.filter((f) => f.score >= min) : findings;
+}
+
+/**
+ * Detects and applies the policy (default: typed placeholders such as `[PAN]`).
+ * @throws DetectionLimitError when the input is over `maxInputChars`; withhold the text
+ * @example redactText('card 4111 1111 1111 1111').text // 'card [PAN]'
+ */
+export function redactText(
+  text: string,
+  policy?: RedactionPolicy,
+  options?: DetectOptions,
+): { text: string; findings: Finding[] } {
+  const findings = detect(text, options);
+  return { text: applyOperators(text, findings, policy).text, findings };
+}

@@ -1,0 +1,106 @@
+/**
+ * Cue phrases for spoken card data: words that announce a card number, a CVV or an expiry date, and
+ * month names. Matching is by whole lower-cased tokens, punctuation skipped, phrases of at most
+ * five words, so a scan is linear.
+ */
+
+import type { SpokenToken } from './spoken-tokens.ts';
+
+/** What a cue announces. `month` cues carry the month number in `value`. */
+export type CueKind = 'card' | 'cvv' | 'expiry' | 'month';
+
+/** A matched cue: tokens `first..last` inclusive. */
+export type Cue = { kind: CueKind; first: number; last: number; value: number };
+
+const PHRASES: Array<[CueKind, string]> = [
+  ['card', 'card'],
+  ['card', 'cards'],
+  ['card', 'credit'],
+  ['card', 'debit'],
+  ['card', 'visa'],
+  ['card', 'mastercard'],
+  ['card', 'master card'],
+  ['card', 'amex'],
+  ['card', 'american express'],
+  ['card', 'discover'],
+  ['card', 'jcb'],
+  ['card', 'diners'],
+  ['card', 'maestro'],
+  ['card', 'unionpay'],
+  ['card', 'long number'],
+  ['card', 'number on the front'],
+  ['cvv', 'security code'],
+  ['cvv', 'security number'],
+  ['cvv', 'cvv'],
+  ['cvv', 'cvv2'],
+  ['cvv', 'cvc'],
+  ['cvv', 'cvc2'],
+  ['cvv', 'csc'],
+  ['cvv', 'cid'],
+  ['cvv', 'verification code'],
+  ['cvv', 'verification number'],
+  ['cvv', 'digits on the back'],
+  ['cvv', 'numbers on the back'],
+  ['cvv', 'code on the back'],
+  ['cvv', 'number on the back'],
+  ['cvv', 'back of the card'],
+  ['cvv', 'digit code'],
+  ['cvv', 'digits on the front'],
+  ['expiry', 'expiry'],
+  ['expiry', 'expiration'],
+  ['expiry', 'expires'],
+  ['expiry', 'expire'],
+  ['expiry', 'expired'],
+  ['expiry', 'expiring'],
+  ['expiry', 'exp'],
+  ['expiry', 'valid thru'],
+  ['expiry', 'valid through'],
+  ['expiry', 'valid until'],
+  ['expiry', 'good thru'],
+  ['expiry', 'good through'],
+  ['expiry', 'end date'],
+];
+
+const MONTHS: Array<[number, string[]]> = [
+  [1, ['january', 'jan']],
+  [2, ['february', 'feb']],
+  [3, ['march', 'mar']],
+  [4, ['april', 'apr']],
+  [5, ['may']],
+  [6, ['june', 'jun']],
+  [7, ['july', 'jul']],
+  [8, ['august', 'aug']],
+  [9, ['september', 'sept', 'sep']],
+  [10, ['october', 'oct']],
+  [11, ['november', 'nov']],
+  [12, ['december', 'dec']],
+];
+
+type Entry = { kind: CueKind; words: string[]; value: number };
+const BY_FIRST = new Map<string, Entry[]>();
+const addEntry = (e: Entry): void => {
+  const list = BY_FIRST.get(e.words[0]!) ?? [];
+  list.push(e);
+  list.sort((a, b) => b.words.length - a.words.length);
+  BY_FIRST.set(e.words[0]!, list);
+};
+for (const [kind, phrase] of PHRASES) addEntry({ kind, words: phrase.split(' '), value: 0 });
+for (const [value, names] of MONTHS)
+  for (const name of names) addEntry({ kind: 'month', words: [name], value });
+
+/** All cues in token order; a token belongs to at most one cue (longest phrase wins). */
+export function findCues(tokens: SpokenToken[]): Cue[] {
+  const idx: number[] = [];
+  for (let i = 0; i < tokens.length; i++) if (tokens[i]!.kind !== 'sep') idx.push(i);
+  const cues: Cue[] = [];
+  let k = 0;
+  while (k < idx.length) {
+    const entries = BY_FIRST.get(tokens[idx[k]!]!.word);
+    const hit = entries?.find((e) => e.words.every((w, m) => tokens[idx[k + m] ?? -1]?.word === w));
+    if (hit) {
+      cues.push({ kind: hit.kind, first: idx[k]!, last: idx[k + hit.words.length - 1]!, value: hit.value });
+      k += hit.words.length;
+    } else k++;
+  }
+  return cues;
+}

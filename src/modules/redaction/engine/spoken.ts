@@ -1,0 +1,238 @@
+/**
+ * Detection of card data spoken as words: PANs (`pan.spoken`), CVVs (`cvv.spoken`) and expiry
+ * dates (`expiry.spoken`). Text is normalised to digit runs first (see spoken-numbers.ts); a PAN is
+ * a 13–19 digit window of a run that passes Luhn and a known IIN. CVV and expiry need a cue or must
+ * follow a PAN closely. The classifier keeps its context in a {@link SpokenState} so that a call
+ * transcript can carry it from one utterance to the next.
+ */
+
+import { expiryLength, panWindows } from './spoken-card.ts';
+import { type Cue, findCues } from './spoken-cues.ts';
+import { type SpokenRun, spokenNumbers } from './spoken-numbers.ts';
+import type { SpokenToken } from './spoken-tokens.ts';
+import { DetectionLimitError, type EntityType, type Finding } from './types.ts';
+
+/** Default input limit: longer texts are refused with {@link DetectionLimitError} (fail closed). */
+export const DEFAULT_MAX_INPUT_CHARS = 10 * 1024 * 1024;
+
+/** A card cue this many tokens before a PAN (or a few after) raises its score. */
+const CARD_CUE_BEFORE = 40;
+const CARD_CUE_AFTER = 10;
+/** A CVV or expiry must start within this many tokens after its cue. */
+const CUE_WINDOW = 12;
+/** A CVV or expiry with no cue must start within this many tokens after a PAN. */
+const AFTER_PAN_WINDOW = 30;
+
+const SCORE_CUED = 0.95;
+const SCORE_PLAIN = 0.85;
+const SCORE_CANDIDATE = 0.6;
+const SCORE_CVV_CUED = 0.9;
+const SCORE_AFTER_PAN = 0.8;
+
+/** A PAN found in a run: digits `[s, e)`. Parts of one multi-turn PAN share `group`. */
+export type PanWindow = { s: number; e: number; rule: string; group: { score: number | null } | null };
+
+/** Tokens, digit runs, cues and PAN windows (per run) of one text. */
+export type SpokenAnalysis = {
+  tokens: SpokenToken[];
+  runs: SpokenRun[];
+  cues: Cue[];
+  pans: PanWindow[][];
+};
+
+/** Context carried across texts; token positions are global (`base` + local index). */
+export type SpokenState = {
+  base: number;
+  cardCueAt: number;
+  cvvCueAt: number;
+  expiryCueAt: number;
+  panEndAt: number;
+  expiryAfterPan: boolean;
+  cvvAfterPan: boolean;
+};
+
+/** A fresh context with no cue and no PAN seen. */
+export const newSpokenState = (): SpokenState => ({
+  base: 0,
+  cardCueAt: Number.NEGATIVE_INFINITY,
+  cvvCueAt: Number.NEGATIVE_INFINITY,
+  expiryCueAt: Number.NEGATIVE_INFINITY,
+  panEndAt: Number.NEGATIVE_INFINITY,
+  expiryAfterPan: true,
+  cvvAfterPan: true,
+});
+
+/** Throws {@link DetectionLimitError} when `length` exceeds `max`; the message carries no content. */
+export function assertInputLimit(length: number, max = DEFAULT_MAX_INPUT_CHARS): void {
+  if (length > max)
+    throw new DetectionLimitError(`input of ${length} characters exceeds the limit of ${max}`);
+}
+
+/** Tokenizes, normalises and finds single-text PAN windows. */
+export function analyzeSpoken(text: string): SpokenAnalysis {
+  const { tokens, runs } = spokenNumbers(text);
+  const pans = runs.map((r) =>
+    panWindows(r.digits, (i) => i === r.digits.length || r.chunkStart[i] === true).map(
+      (w): PanWindow => ({ ...w, rule: 'pan.spoken', group: null }),
+    ),
+  );
+  return { tokens, runs, cues: findCues(tokens), pans };
+}
+
+/** Source range covering digits `[s, e)` of a run, widened over self-corrected words. */
+export function runRange(run: SpokenRun, s: number, e: number): { start: number; end: number } {
+  let start = Number.POSITIVE_INFINITY;
+  let end = 0;
+  for (let i = s; i < e; i++) {
+    start = Math.min(start, run.coverStart[i]!);
+    end = Math.max(end, run.coverEnd[i]!);
+  }
+  return { start, end };
+}
+
+const isBoundary = (run: SpokenRun, i: number): boolean =>
+  i === run.digits.length || run.chunkStart[i] === true;
+
+/**
+ * Classifies every run of an analysed text with the carried `state` (updated in place) and returns
+ * the findings in text order.
+ */
+export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[] {
+  const { tokens, runs, cues } = a;
+  const findings: Finding[] = [];
+  const g = (local: number): number => state.base + local;
+  const monthByLast = new Map<number, Cue>();
+  const cardCues: number[] = [];
+  for (const c of cues) {
+    if (c.kind === 'month') monthByLast.set(c.last, c);
+    if (c.kind === 'card') cardCues.push(c.first);
+  }
+  let cueIdx = 0;
+  let cardIdx = 0;
+  const applyCuesBefore = (tok: number): void => {
+    while (cueIdx < cues.length && cues[cueIdx]!.last < tok) {
+      const c = cues[cueIdx++]!;
+      if (c.kind === 'card') state.cardCueAt = g(c.last);
+      else if (c.kind === 'cvv') state.cvvCueAt = g(c.last);
+      else if (c.kind === 'expiry') state.expiryCueAt = g(c.last);
+    }
+  };
+  const cardCueNear = (firstTok: number, lastTok: number): boolean => {
+    if (g(firstTok) - state.cardCueAt <= CARD_CUE_BEFORE) return true;
+    while (cardIdx < cardCues.length && cardCues[cardIdx]! <= lastTok) cardIdx++;
+    const next = cardCues[cardIdx];
+    return next !== undefined && next - lastTok <= CARD_CUE_AFTER;
+  };
+  const push = (
+    type: EntityType,
+    range: { start: number; end: number },
+    score: number,
+    rule: string,
+  ): void => {
+    findings.push({ type, start: range.start, end: range.end, score, rule });
+  };
+  const panSeen = (lastTok: number): void => {
+    state.panEndAt = g(lastTok);
+    state.expiryAfterPan = false;
+    state.cvvAfterPan = false;
+  };
+  const monthBefore = (tok: number): Cue | undefined => {
+    let j = tok - 1;
+    while (j >= 0) {
+      const t = tokens[j]!;
+      if (t.kind === 'filler' || t.kind === 'sep' || t.word === 'of' || t.word === 'the') j--;
+      else break;
+    }
+    return monthByLast.get(j);
+  };
+
+  const segment = (run: SpokenRun, a0: number, b: number): void => {
+    const firstTok = run.tokenIndex[a0]!;
+    const at = g(firstTok);
+    const expCue = at - state.expiryCueAt <= CUE_WINDOW;
+    const cvvCue = at - state.cvvCueAt <= CUE_WINDOW;
+    const postPan = at - state.panEndAt <= AFTER_PAN_WINDOW;
+    const month = a0 === 0 ? monthBefore(firstTok) : undefined;
+    const len = b - a0;
+    const cvvFirst = cvvCue && (!expCue || state.cvvCueAt > state.expiryCueAt) && month === undefined;
+    if (cvvFirst && (len === 3 || len === 4)) {
+      push('CVV', runRange(run, a0, b), SCORE_CVV_CUED, 'cvv.spoken');
+      state.cvvCueAt = Number.NEGATIVE_INFINITY;
+      state.cvvAfterPan = true;
+      return;
+    }
+    let x = a0;
+    const expiryOk = expCue || (postPan && !state.expiryAfterPan);
+    if (expiryOk) {
+      const n = expiryLength(run.digits, a0, b, month !== undefined, expCue);
+      if (n > 0 && isBoundary(run, a0 + n)) {
+        const range = runRange(run, a0, a0 + n);
+        if (month) range.start = tokens[month.first]!.start;
+        push('CARD_EXPIRY', range, expCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'expiry.spoken');
+        state.expiryCueAt = Number.NEGATIVE_INFINITY;
+        state.expiryAfterPan = true;
+        x = a0 + n;
+      }
+    }
+    const rest = b - x;
+    if ((rest === 3 || rest === 4) && isBoundary(run, x) && (cvvCue || (postPan && !state.cvvAfterPan))) {
+      push('CVV', runRange(run, x, b), cvvCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'cvv.spoken');
+      state.cvvCueAt = Number.NEGATIVE_INFINITY;
+      state.cvvAfterPan = true;
+    }
+  };
+
+  runs.forEach((run, r) => {
+    applyCuesBefore(run.firstToken);
+    const windows = a.pans[r] ?? [];
+    if (windows.length === 0) {
+      const cand = candidateLength(run);
+      if (cand > 0 && cardCueNear(run.firstToken, run.tokenIndex[cand - 1]!)) {
+        push('PAN', runRange(run, 0, cand), SCORE_CANDIDATE, 'pan.spoken.candidate');
+        panSeen(run.tokenIndex[cand - 1]!);
+        if (cand < run.digits.length) segment(run, cand, run.digits.length);
+        return;
+      }
+    }
+    let pos = 0;
+    for (const w of windows) {
+      if (w.s > pos) segment(run, pos, w.s);
+      const lastTok = run.tokenIndex[w.e - 1]!;
+      let score = w.group?.score ?? null;
+      if (score === null) {
+        score = cardCueNear(run.tokenIndex[w.s]!, lastTok) ? SCORE_CUED : SCORE_PLAIN;
+        if (w.group) w.group.score = score;
+      }
+      push('PAN', runRange(run, w.s, w.e), score, w.rule);
+      panSeen(lastTok);
+      pos = w.e;
+    }
+    if (pos < run.digits.length) segment(run, pos, run.digits.length);
+  });
+  applyCuesBefore(tokens.length);
+  state.base += tokens.length;
+  return findings;
+}
+
+/**
+ * Digits of a run that fail Luhn but are a card candidate when a card cue is near (ASR noise: one
+ * misheard digit): the whole run at 13–19 digits, or the first 16 (15 for an Amex prefix) of a
+ * longer run when they end on a chunk boundary. 0 when the run is no candidate.
+ */
+function candidateLength(run: SpokenRun): number {
+  const n = run.digits.length;
+  if (n < 13) return 0;
+  if (n <= 19) return n;
+  const len = run.digits.startsWith('34') || run.digits.startsWith('37') ? 15 : 16;
+  return isBoundary(run, len) ? len : 0;
+}
+
+/**
+ * Finds card numbers, CVVs and expiry dates spoken as words (or mixed words and digits) in one text.
+ * Offsets are UTF-16 offsets into `text`; each PAN finding spans from the first to the last word of
+ * the number. Throws {@link DetectionLimitError} above `maxInputChars` (default 10 MiB).
+ */
+export function detectSpoken(text: string, options: { maxInputChars?: number } = {}): Finding[] {
+  assertInputLimit(text.length, options.maxInputChars);
+  return classifySpoken(analyzeSpoken(text), newSpokenState());
+}
