@@ -9,6 +9,7 @@ import {
 } from '../modules/redaction/engine/documents.ts';
 import { decodeText, InputError } from '../modules/redaction/engine/input.ts';
 import { parsePolicy, type RedactionPolicy } from '../modules/redaction/engine/mask.ts';
+import { createTextRedactor, createTranscriptRedactor } from '../modules/redaction/engine/stream.ts';
 import { TranscriptFormatError } from '../modules/redaction/engine/transcript.ts';
 import { DetectionLimitError } from '../modules/redaction/engine/types.ts';
 import { readStdinBytes, writeOut } from './io.ts';
@@ -71,6 +72,56 @@ async function guarded(run: () => Promise<string>): Promise<void> {
   await writeOut(output);
 }
 
+/**
+ * Streams stdin (or a file) to stdout through the incremental redactors: only text that can no
+ * longer be part of an entity is written. On any error the output so far is declared incomplete.
+ */
+async function streamRedaction(
+  source: NodeJS.ReadableStream,
+  name: string,
+  format: 'text' | 'transcript',
+  policy: RedactionPolicy | undefined,
+): Promise<void> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const text = format === 'text' ? createTextRedactor(policy) : undefined;
+  const transcript = format === 'transcript' ? createTranscriptRedactor(policy, name) : undefined;
+  const emit = async (chunk: string) => {
+    if (text) {
+      const out = text.push(chunk);
+      if (out) await writeOut(out);
+    } else {
+      for (const line of transcript!.push(chunk)) await writeOut(`${line}\n`);
+    }
+  };
+  let offset = 0;
+  try {
+    for await (const raw of source) {
+      const bytes = raw as Buffer;
+      const nul = bytes.indexOf(0);
+      if (nul !== -1)
+        throw new InputError(`binary data (NUL byte at offset ${offset + nul}); expected UTF-8 text`, name);
+      let chunk: string;
+      try {
+        chunk = decoder.decode(bytes, { stream: true });
+      } catch {
+        throw new InputError(`invalid UTF-8 near byte offset ${offset}`, name);
+      }
+      offset += bytes.length;
+      await emit(chunk);
+    }
+    const tail = decoder.decode();
+    if (tail) await emit(tail);
+    if (text) await writeOut(text.end());
+    else for (const line of transcript!.end()) await writeOut(`${line}\n`);
+  } catch (e) {
+    const why = e instanceof DetectionLimitError ? `withheld: ${e.message}` : (e as Error).message;
+    if (e instanceof InputError || e instanceof TranscriptFormatError || e instanceof DetectionLimitError) {
+      throw new RedactionInputError(`${why} (the output written so far is INCOMPLETE)`);
+    }
+    throw e;
+  }
+}
+
 /** `bulwark detect` and `bulwark redact`: the sensitive-data engine on files, without a server. */
 export function registerRedactionCommands(program: Command): void {
   program
@@ -122,7 +173,24 @@ export function registerRedactionCommands(program: Command): void {
       'JSON policy: operator per entity type, e.g. {"PAN":{"kind":"mask"},"default":{"kind":"redact"}}',
     )
     .option('--hash-key-file <file>', 'key for {"kind":"hash"} operators (32 random bytes or more)')
+    .option('--stream', 'redact as the input arrives (text or transcript), with bounded memory and hold-back')
     .action(async (file, opts) => {
+      if (opts.stream) {
+        const policy = loadPolicy(opts.policy, opts.hashKeyFile);
+        const name = !file || file === '-' ? 'stdin' : file;
+        const format: DocumentFormat = opts.format ?? formatFromName(name);
+        if (format === 'json')
+          throw new RedactionInputError(
+            '--stream works on text and transcript input; a JSON document needs the whole file',
+          );
+        await streamRedaction(
+          name === 'stdin' ? process.stdin : fs.createReadStream(file!),
+          name,
+          format,
+          policy,
+        );
+        return;
+      }
       await guarded(async () => {
         const policy = loadPolicy(opts.policy, opts.hashKeyFile);
         const { text, name } = await readInput(file);

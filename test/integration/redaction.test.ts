@@ -106,6 +106,29 @@ describe('bulwark detect / redact (CLI, no server)', () => {
     expect(missing.stderr).toMatch(/nope\.txt: cannot read \(ENOENT\)/);
   });
 
+  it('streams stdin to stdout with the same result as whole-file redaction', async () => {
+    const whole = await runBulwark(['redact', fixture], env);
+    const streamed = await runBulwark(
+      ['redact', '-', '--stream', '--format', 'transcript'],
+      env,
+      fs.readFileSync(fixture, 'utf8'),
+    );
+    expect(streamed.code).toBe(0);
+    expect(streamed.stdout).toBe(whole.stdout);
+    const text = `Note: card ${CARD} was read back. `.repeat(50);
+    const t = await runBulwark(['redact', '-', '--stream'], env, text);
+    expect(t.code).toBe(0);
+    expect(t.stdout).not.toContain(CARD);
+    expect(t.stdout.match(/\[PAN\]/g)).toHaveLength(50);
+    const bad = await runBulwark(
+      ['redact', '-', '--stream', '--format', 'transcript'],
+      env,
+      '{"call_id":"x"\n',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/INCOMPLETE/);
+  });
+
   it('reads standard input and JSON documents by field path', async () => {
     const det = await runBulwark(
       ['detect', '-', '--format', 'json', '--json'],
