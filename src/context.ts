@@ -9,6 +9,7 @@ import { type Authorizer, createAuthorizer, DEFAULT_POLICY_DIR } from './modules
 import { type AuditService, createAuditService } from './modules/audit/audit.service.ts';
 import { type AuthService, createAuthService } from './modules/identity/auth.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
+import { createTokensService, type TokensService } from './modules/tokens/tokens.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 
 /** Everything a server, a CLI command or a test needs, wired by hand (no container). */
@@ -22,6 +23,7 @@ export type AppContext = {
   tenants: TenantsService;
   users: UsersService;
   auth: AuthService;
+  tokens: TokensService;
 };
 
 export type ContextOptions = {
@@ -104,5 +106,6 @@ export function wireServices(
     mfaRequired: config.mfaRequired,
     issuer: 'Bulwark',
   });
-  return { config, database, keyring, clock, authorizer, audit, tenants, users, auth };
+  const tokens = createTokensService({ db, keyring, audit, clock });
+  return { config, database, keyring, clock, authorizer, audit, tenants, users, auth, tokens };
 }

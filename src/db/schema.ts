@@ -34,6 +34,8 @@ export interface UsersTable {
   totp_secret_enc: string | null;
   totp_enrolled_at: Timestamp | null;
   totp_last_step: ColumnType<number, number | undefined, number>;
+  /** Role-independent grants such as 'detokenize' (migration 0002). */
+  permissions: ColumnType<string[], string[] | undefined, string[]>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -126,6 +128,22 @@ export interface AuditCheckpointsTable {
   created_at: CreatedAt;
 }
 
+export interface TokenVaultTable {
+  id: string;
+  tenant_id: string;
+  token: string;
+  kind: 'random' | 'ff1';
+  entity_type: string;
+  /** AES-256-GCM ciphertext of the original value (AAD: tenant + token); never plaintext. */
+  value_enc: string;
+  /** HMAC-SHA-256 of the normalised value under a per-tenant key; set for deterministic tokens. */
+  fingerprint: string | null;
+  metadata: ColumnType<Record<string, string>, string | undefined, string>;
+  expires_at: Timestamp | null;
+  created_at: CreatedAt;
+  created_by: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   teams: TeamsTable;
@@ -139,4 +157,5 @@ export interface Database {
   audit_nodes: AuditNodesTable;
   audit_trees: AuditTreesTable;
   audit_checkpoints: AuditCheckpointsTable;
+  token_vault: TokenVaultTable;
 }

@@ -67,6 +67,8 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'config.write': ['System'],
   'content.detect': ['System'],
   'content.redact': ['System'],
+  'token.create': ['System'],
+  'token.detokenize': ['System'],
   'data.read': ['Schedule', 'Adherence', 'Absence', 'Performance'],
   'recording.play': ['Recording', 'Transcript'],
   'recording.download': ['Recording', 'Transcript'],
@@ -148,6 +150,7 @@ const inTenant = (ids: readonly string[]) => ({ own: ids, sameTeam: ids, otherTe
 const SELF: RoleTable = {
   'content.detect System': { sameTenant: ['redaction-service'] },
   'content.redact System': { sameTenant: ['redaction-service'] },
+  'token.create System': { sameTenant: ['token-create'] },
   'me.read UserAccount': { own: ['self-account'] },
   'auth.logout UserAccount': { own: ['self-account'] },
   'auth.changePassword UserAccount': { own: ['self-account'] },
@@ -249,6 +252,8 @@ function expectedForbids(role: Role, action: Action, relation: Relation, staleMf
     ids.push('it-admin-no-employee-data-or-content');
   }
   if (relation === 'otherTenant') ids.push('tenant-isolation');
+  // buildContext() states no purpose, and matrix principals hold no detokenize permission.
+  if (action === 'token.detokenize') ids.push('detokenize-needs-purpose');
   // 'otherTenant' resources carry the principal's own id (see buildResource), so self-change trips too.
   if (action === 'user.update' && (relation === 'own' || relation === 'otherTenant'))
     ids.push('no-self-privilege-change');
@@ -324,6 +329,41 @@ describe('authorization matrix (role × action × relation × MFA)', () => {
     }
     expect(cells.length).toBeGreaterThan(150);
     expect(mismatches).toEqual([]);
+  });
+
+  it('detokenize needs the permission, MFA within 900 s and a purpose', () => {
+    const system: ResourceSlice = { type: 'System', tenantId: TENANT };
+    const holder = buildPrincipal(['agent'], { permissions: ['detokenize'] });
+    const purpose = 'chargeback case 42';
+    const decide = (p: PrincipalSlice, ctx: Partial<AuthzContext>) => {
+      const d = authz.authorize(p, 'token.detokenize', system, buildContext(ctx));
+      for (const id of d.policyIds) decidingIds.add(id);
+      return d;
+    };
+    const allowed = { allowed: true, policyIds: ['detokenize-permitted'], errors: [] };
+    const defaultDeny = { allowed: false, policyIds: [], errors: [] };
+    expect(decide(holder, { purpose, mfaAgeSeconds: FRESH_MFA })).toEqual(allowed);
+    expect(decide(holder, { purpose, mfaAgeSeconds: 900 })).toEqual(allowed);
+    // Every role, however privileged, is denied without the permission.
+    expect(decide(buildPrincipal(ROLES), { purpose })).toEqual(defaultDeny);
+    expect(decide(buildPrincipal(['it_admin'], { permissions: ['other'] }), { purpose })).toEqual(
+      defaultDeny,
+    );
+    expect(decide(holder, { purpose, mfaAgeSeconds: 901 })).toEqual(defaultDeny);
+    expect(decide(holder, { purpose, mfaAgeSeconds: STALE_MFA })).toEqual(defaultDeny);
+    expect(decide(holder, { purpose, mfaAgeSeconds: null })).toEqual(defaultDeny);
+    expect(decide(holder, { purpose: '' })).toEqual({
+      allowed: false,
+      policyIds: ['detokenize-needs-purpose'],
+      errors: [],
+    });
+    const foreign = authz.authorize(
+      holder,
+      'token.detokenize',
+      { type: 'System', tenantId: OTHER_TENANT },
+      buildContext({ purpose }),
+    );
+    expect(foreign).toEqual({ allowed: false, policyIds: ['tenant-isolation'], errors: [] });
   });
 
   it('every policy decides at least one matrix cell (policy coverage)', () => {
@@ -410,9 +450,11 @@ describe('guardrails', () => {
   });
 
   it('tenant mismatch denies every action on every resource type, even for a holder of every role', () => {
-    const everyone = buildPrincipal(ROLES);
+    const everyone = buildPrincipal(ROLES, { permissions: ['detokenize'] });
     // it_admin and executive would forbid individual-level reads even within the tenant.
     const unguarded = buildPrincipal(ROLES.filter((r) => r !== 'it_admin' && r !== 'executive'));
+    // Detokenizing needs a stated purpose; no other policy reads it.
+    const ctx = buildContext({ purpose: 'tenant isolation check' });
     for (const action of ACTIONS) {
       const holder = INDIVIDUAL_ACTIONS.includes(action) ? unguarded : everyone;
       for (const type of APPLIES_TO[action]) {
@@ -424,10 +466,10 @@ describe('guardrails', () => {
             ? 'sameTeam'
             : relationsOf(type)[0]!;
         const own = buildResource(type, relation);
-        const inTenant = authz.authorize(holder, action, own, buildContext());
+        const inTenant = authz.authorize(holder, action, own, ctx);
         expect(inTenant.allowed, `${action} ${type} same tenant`).toBe(true);
         const foreign = { ...own, tenantId: OTHER_TENANT };
-        const d = authz.authorize(holder, action, foreign, buildContext());
+        const d = authz.authorize(holder, action, foreign, ctx);
         expect(d.allowed, `${action} ${type}`).toBe(false);
         expect(d.policyIds, `${action} ${type}`).toContain('tenant-isolation');
       }
@@ -571,6 +613,8 @@ describe('createAuthorizer start-up checks', () => {
       'audit-readers',
       'compliance-case-recordings',
       'content-requires-fresh-mfa',
+      'detokenize-needs-purpose',
+      'detokenize-permitted',
       'executive-aggregate-reports',
       'executive-no-individual-records',
       'executive-report-min-cohort',
@@ -585,6 +629,7 @@ describe('createAuthorizer start-up checks', () => {
       'supervisor-team-accounts',
       'supervisor-team-employee-data',
       'tenant-isolation',
+      'token-create',
       'wfm-analyst-schedules-adherence',
       'wfm-manager-employee-data',
     ]);

@@ -52,6 +52,8 @@ export const ACTIONS = [
   'config.write',
   'content.detect',
   'content.redact',
+  'token.create',
+  'token.detokenize',
   'data.read',
   'recording.play',
   'recording.download',
@@ -89,6 +91,8 @@ export interface PrincipalSlice {
   readonly teams: readonly string[];
   /** Investigation case ids assigned to the user. */
   readonly cases: readonly string[];
+  /** Role-independent grants such as `detokenize`; absent means none. */
+  readonly permissions?: readonly string[];
 }
 
 /** The thing being acted on. `tenantId` of `AuditLog`/`System` names the tenant's log/config. */
@@ -274,6 +278,7 @@ function toUserEntity(p: PrincipalSlice, r: ResourceSlice): EntityJson {
       roles: [...p.roles],
       teams: intersect(p.teams, resourceTeams(r)),
       cases: r.type === 'Recording' || r.type === 'Transcript' ? intersect(p.cases, r.cases) : [],
+      permissions: [...(p.permissions ?? NO_STRINGS)],
     },
     parents: [],
   };

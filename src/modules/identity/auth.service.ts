@@ -44,6 +44,8 @@ export type AuthContext = {
   roles: Role[];
   teams: string[];
   region: string;
+  /** Role-independent grants (users.permissions), e.g. 'detokenize'; absent means none. */
+  permissions?: readonly string[];
   sessionId: string;
   sessionCreatedAt: Date;
   mfaAt: Date;
@@ -78,6 +80,7 @@ export const toPrincipal = (a: AuthContext): PrincipalSlice => ({
   teams: a.teams,
   region: a.region,
   cases: [],
+  permissions: a.permissions ?? [],
 });
 
 /**
@@ -534,6 +537,7 @@ export function createAuthService(deps: Deps) {
         'users.username',
         'users.roles',
         'users.region',
+        'users.permissions',
         'users.status',
         'users.must_change_password',
       ])
@@ -586,6 +590,7 @@ export function createAuthService(deps: Deps) {
       roles: row.roles as Role[],
       teams: teams.map((t) => t.team_id),
       region: row.region,
+      permissions: row.permissions,
       sessionId: row.session_id,
       sessionCreatedAt: row.created_at,
       mfaAt: row.mfa_at,

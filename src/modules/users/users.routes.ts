@@ -5,7 +5,7 @@ import { AppError } from '../../lib/errors.ts';
 import { ROLES } from '../access/roles.ts';
 import { selfResource } from '../identity/auth.routes.ts';
 import { toPrincipal } from '../identity/auth.service.ts';
-import type { Actor, UsersService, UserView } from './users.service.ts';
+import { type Actor, PERMISSIONS, type UsersService, type UserView } from './users.service.ts';
 
 const userView = z.object({
   id: z.string(),
@@ -15,6 +15,7 @@ const userView = z.object({
   region: z.string(),
   site: z.string().nullable(),
   status: z.enum(['active', 'disabled']),
+  permissions: z.array(z.enum(PERMISSIONS)),
   mfaEnrolled: z.boolean(),
   lockedUntil: z.string().nullable(),
   mustChangePassword: z.boolean(),
@@ -131,7 +132,8 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
       schema: {
         tags: ['users'],
         operationId: 'updateUser',
-        summary: "Replace a user's roles or teams, or disable the account (their sessions are revoked)",
+        summary:
+          "Replace a user's roles, teams or permissions, or disable the account (their sessions are revoked)",
         params: idParams,
         body: z.strictObject({
           roles: z.array(z.enum(ROLES)).min(1).max(9).optional(),
@@ -140,6 +142,13 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
             .optional()
             .describe('disabled: the person can no longer sign in (leavers)'),
           teams: z.array(z.string().min(1).max(64)).max(50).optional(),
+          permissions: z
+            .array(z.enum(PERMISSIONS))
+            .max(PERMISSIONS.length)
+            .optional()
+            .describe(
+              'Role-independent grants; replaces the current set. detokenize: may reveal tokenized values',
+            ),
         }),
         response: { 200: userView },
       },

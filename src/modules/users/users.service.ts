@@ -29,6 +29,7 @@ export type UserView = {
   region: string;
   site: string | null;
   status: 'active' | 'disabled';
+  permissions: Permission[];
   mfaEnrolled: boolean;
   lockedUntil: string | null;
   mustChangePassword: boolean;
@@ -44,6 +45,10 @@ export type NewUser = {
   password: string;
   mustChangePassword?: boolean;
 };
+
+/** Role-independent grants an administrator can give (checked by Cedar as `principal.permissions`). */
+export const PERMISSIONS = ['detokenize'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
 
 export const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 const DEFAULT_PAGE = 50;
@@ -82,6 +87,7 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
     region: u.region,
     site: u.site,
     status: u.status,
+    permissions: u.permissions.filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(p)),
     mfaEnrolled: u.totp_enrolled_at !== null,
     lockedUntil: u.locked_until && u.locked_until > now ? u.locked_until.toISOString() : null,
     mustChangePassword: u.must_change_password,
@@ -95,6 +101,7 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
     'region',
     'site',
     'status',
+    'permissions',
     'totp_enrolled_at',
     'locked_until',
     'must_change_password',
@@ -347,6 +354,7 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
       roles?: Role[] | undefined;
       teams?: string[] | undefined;
       status?: 'active' | 'disabled' | undefined;
+      permissions?: string[] | undefined;
     },
   ): Promise<UserView> {
     if (change.roles) {
@@ -355,10 +363,17 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
           details: { errors: [{ pointer: '/roles', message: 'at least one role is required' }] },
         });
     }
+    const unknown = change.permissions?.filter((p) => !(PERMISSIONS as readonly string[]).includes(p)) ?? [];
+    if (unknown.length > 0)
+      throw new AppError('VALIDATION_FAILED', `unknown permission; known: ${PERMISSIONS.join(', ')}`, {
+        details: {
+          errors: [{ pointer: '/permissions', message: `known permissions: ${PERMISSIONS.join(', ')}` }],
+        },
+      });
     await db.transaction().execute(async (trx) => {
       const before = await trx
         .selectFrom('users')
-        .select(['roles', 'status'])
+        .select(['roles', 'status', 'permissions'])
         .where('tenant_id', '=', actor.tenantId)
         .where('id', '=', userId)
         .forUpdate()
@@ -384,6 +399,16 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
             .values(teamIds.map((t) => ({ tenant_id: actor.tenantId, user_id: userId, team_id: t })))
             .execute();
         details.teams = teamIds.join(',');
+      }
+      if (change.permissions) {
+        const permissions = [...new Set(change.permissions)].sort();
+        await trx
+          .updateTable('users')
+          .set({ permissions, updated_at: clock.now() })
+          .where('id', '=', userId)
+          .execute();
+        details.permissionsBefore = before.permissions.join(',');
+        details.permissionsAfter = permissions.join(',');
       }
       if (change.status && change.status !== before.status) {
         // Disabling is how a leaver is deprovisioned (PCI DSS 8.2.5): sign-in is refused from now on.
