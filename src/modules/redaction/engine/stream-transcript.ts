@@ -8,8 +8,12 @@
 import { InputError, MAX_LINE_CHARS } from './input.ts';
 import type { RedactionPolicy } from './mask.ts';
 import { redactCall } from './pipeline.ts';
-import { tokenizeSpoken } from './spoken-tokens.ts';
-import { parseTranscriptJsonl, TranscriptFormatError, type Utterance } from './transcript.ts';
+import {
+  isBackchannelText,
+  parseTranscriptJsonl,
+  TranscriptFormatError,
+  type Utterance,
+} from './transcript.ts';
 
 /** Most utterances held back; beyond this the oldest is redacted and emitted (bounded memory). */
 export const MAX_HELD_UTTERANCES = 8;
@@ -18,65 +22,8 @@ export const CONTEXT_UTTERANCES = 8;
 /** Turns of one speaker a split card number may span (mirrors transcript.ts). */
 const MAX_PARTS = 4;
 
-/**
- * Backchannel phrases, mirrored from transcript.ts (not exported there). A phrase missing here only
- * makes us hold less: an utterance then counts as "the other side spoke" and closes the turn early,
- * so keep this list in sync with transcript.ts.
- */
-const BACKCHANNELS = [
-  'okay',
-  'ok',
-  'mm hmm',
-  'mhm',
-  'mm',
-  'hmm',
-  'uh huh',
-  'huh',
-  'yes',
-  'yeah',
-  'yep',
-  'yup',
-  'go ahead',
-  'go on',
-  'got it',
-  'right',
-  'all right',
-  'alright',
-  'sure',
-  'thank you',
-  'thanks',
-  'and the next four',
-  'the next four',
-  'next four',
-  'and the next',
-  'next',
-  'continue',
-  'please',
-  'great',
-  'perfect',
-  'correct',
-  'i see',
-  'uh',
-  'um',
-  'and',
-].map((p) => p.split(' '));
-
-/** True when the text only acknowledges (same rule as transcript.ts). */
-export function isBackchannelText(text: string): boolean {
-  const words = tokenizeSpoken(text)
-    .filter((t) => t.kind !== 'sep')
-    .map((t) => t.word);
-  let i = 0;
-  while (i < words.length) {
-    let best = 0;
-    for (const p of BACKCHANNELS) {
-      if (p.length > best && p.every((w, k) => words[i + k] === w)) best = p.length;
-    }
-    if (best === 0) return false;
-    i += best;
-  }
-  return true;
-}
+/** The same backchannel rule as the detector's, so holding and joining can never disagree. */
+export { isBackchannelText };
 
 /** A transcript redactor: each call returns complete redacted JSON lines (without newlines). */
 export type TranscriptRedactor = { push(chunk: string): string[]; end(): string[] };

@@ -14,7 +14,7 @@ import {
   type SpokenAnalysis,
 } from './spoken.ts';
 import { panWindows } from './spoken-card.ts';
-import type { SpokenToken } from './spoken-tokens.ts';
+import { type SpokenToken, tokenizeSpoken } from './spoken-tokens.ts';
 import type { Utterance } from './transcript-format.ts';
 import type { Finding } from './types.ts';
 
@@ -87,6 +87,9 @@ const LEAD_WORDS = new Set([
 const TRAIL_WORDS = new Set(['and', 'then', 'okay', 'ok', 'right']);
 
 const soft = (t: SpokenToken): boolean => t.kind === 'filler' || t.kind === 'sep';
+
+/** True when a turn's text only acknowledges (or is empty): the streaming redactor keeps holding. */
+export const isBackchannelText = (text: string): boolean => isBackchannel(tokenizeSpoken(text));
 
 /** True when the utterance only acknowledges (or is empty), so it may sit inside a split PAN. */
 function isBackchannel(tokens: SpokenToken[]): boolean {
