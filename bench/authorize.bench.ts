@@ -138,6 +138,7 @@ function ladder(floorSet: string, n: number): Array<{ step: string; p50: number;
         roles: [...r.principal.roles],
         teams: [res.team],
         cases: [],
+        permissions: [],
       },
       parents: [],
     },
