@@ -96,6 +96,23 @@ export function createAuthService(deps: Deps) {
     keyring.secretDigest(tenantId, 'recovery-code', normalizeRecoveryCode(code));
   const challengeAad = (id: string) => `auth_challenges:totp_secret_enc:${id}`;
 
+  /** The audit event of a refused sign-in step (wrong factor, locked or disabled account). */
+  const refusalEvent = (
+    tenantId: string,
+    action: string,
+    userId: string | null,
+    reason: string,
+    meta: RequestMeta,
+  ) => ({
+    tenantId,
+    action,
+    outcome: 'failure' as const,
+    actor: { userId, ip: meta.ip },
+    resource: { type: 'UserAccount', id: userId },
+    reason,
+    requestId: meta.requestId,
+  });
+
   /** A refused sign-in step, in its own transaction (there is no business change to ride on). */
   const auditRefusal = (
     tenantId: string,
@@ -103,16 +120,7 @@ export function createAuthService(deps: Deps) {
     userId: string | null,
     reason: string,
     meta: RequestMeta,
-  ) =>
-    audit.appendNow({
-      tenantId,
-      action,
-      outcome: 'failure',
-      actor: { userId, ip: meta.ip },
-      resource: { type: 'UserAccount', id: userId },
-      reason,
-      requestId: meta.requestId,
-    });
+  ) => audit.appendNow(refusalEvent(tenantId, action, userId, reason, meta));
 
   const invalidCredentials = () =>
     new AppError('INVALID_CREDENTIALS', 'The username or password is incorrect.');
@@ -190,15 +198,7 @@ export function createAuthService(deps: Deps) {
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
         .executeTakeFirst();
       const nowLocked = Number(r.numUpdatedRows) > 0;
-      await audit.append(trx, {
-        tenantId,
-        action,
-        outcome: 'failure',
-        actor: { userId, ip: meta.ip },
-        resource: { type: 'UserAccount', id: userId },
-        reason,
-        requestId: meta.requestId,
-      });
+      await audit.append(trx, refusalEvent(tenantId, action, userId, reason, meta));
       if (nowLocked) {
         await audit.append(trx, {
           tenantId,
