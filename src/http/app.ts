@@ -16,6 +16,7 @@ import type { AppContext } from '../context.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { authRoutes } from '../modules/identity/auth.routes.ts';
 import { redactionRoutes } from '../modules/redaction/redaction.routes.ts';
+import { redactionStreamRoutes } from '../modules/redaction/redaction-stream.routes.ts';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.ts';
 import { usersRoutes } from '../modules/users/users.routes.ts';
 import { registerAuth } from './auth.plugin.ts';
@@ -136,6 +137,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(usersRoutes, { users: ctx.users });
   await app.register(auditRoutes, { audit: ctx.audit });
   await app.register(redactionRoutes, { keyring: ctx.keyring });
+  await app.register(redactionStreamRoutes, { keyring: ctx.keyring });
   await app.register(tokensRoutes, { tokens: ctx.tokens, clock: ctx.clock });
   return app;
 }
