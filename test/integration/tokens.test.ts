@@ -133,6 +133,25 @@ describe('tokenize over HTTP', () => {
     expect(res.body).not.toContain(pan);
   });
 
+  it('concurrent first tokenizations of one value give one deterministic token and one row', async () => {
+    const actor = systemActor(tenantId);
+    for (const mode of ['random', 'ff1'] as const) {
+      const pan = luhnPan('510510');
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          h.ctx.tokens.tokenize(actor, { value: pan, type: 'PAN', mode, deterministic: true }),
+        ),
+      );
+      expect(new Set(results.map((r) => r.token)).size).toBe(1);
+      const rows = await h.ctx.database.db
+        .selectFrom('token_vault')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('token', '=', results[0]!.token)
+        .executeTakeFirstOrThrow();
+      expect(rows.n).toBe(1);
+    }
+  });
+
   it('TTL: an expired token is refused with 404', async () => {
     const agent = await buildSignedInUser(h, { roles: ['agent'] });
     const res = await tokenize(agent, { value: luhnPan('371449', 15), type: 'PAN', ttlSeconds: 60 });

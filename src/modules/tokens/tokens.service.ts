@@ -128,7 +128,7 @@ export function createTokensService({ db, keyring, audit, clock }: Deps) {
         makeToken(actor.tenantId, mode, type, normalised),
       );
       const id = newId();
-      await trx
+      const inserted = await trx
         .insertInto('token_vault')
         .values({
           id,
@@ -143,7 +143,28 @@ export function createTokensService({ db, keyring, audit, clock }: Deps) {
           created_at: now,
           created_by: actor.userId,
         })
-        .execute();
+        // A concurrent first tokenization of the same value may have won the race (PostgreSQL):
+        // the unique fingerprint index makes this insert a no-op, and its row is used instead.
+        .onConflict((oc) =>
+          oc
+            .columns(['tenant_id', 'entity_type', 'kind', 'fingerprint'])
+            .where('fingerprint', 'is not', null)
+            .doNothing(),
+        )
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted && fp !== null) {
+        const winner = await trx
+          .selectFrom('token_vault')
+          .select(['id', 'token', 'expires_at'])
+          .where('tenant_id', '=', actor.tenantId)
+          .where('fingerprint', '=', fp)
+          .where('entity_type', '=', type)
+          .where('kind', '=', mode)
+          .executeTakeFirstOrThrow();
+        await appendCreate(trx, actor, winner.id, { mode, type, deterministic, reused: true });
+        return { token: winner.token, expiresAt: winner.expires_at?.toISOString() ?? null };
+      }
       await appendCreate(trx, actor, id, { mode, type, deterministic, reused: false });
       return { token, expiresAt: expiresAt?.toISOString() ?? null };
     });
