@@ -15,7 +15,10 @@ describe('data-dir lock', () => {
       '-e',
       `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'bulwark.lock'))}, JSON.stringify({pid: process.pid, purpose: 'bulwark serve'})); setTimeout(() => {}, 60000)`,
     ]);
-    await new Promise((r) => setTimeout(r, 500));
+    // Wait for the holder to have written its lock (node start-up is slow on a loaded machine).
+    const lockFile = path.join(dir, 'bulwark.lock');
+    for (let i = 0; i < 300 && !fs.existsSync(lockFile); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 50));
     try {
       expect(() => acquireDataDirLock(dir, 'bulwark users list')).toThrow(DataDirLockedError);
       expect(() => acquireDataDirLock(dir, 'bulwark users list')).toThrow(
