@@ -31,6 +31,8 @@ const BENCHMARKS: Record<string, () => Promise<{ run: Benchmark }>> = {
   'inclusion-proof': () => import('./inclusion-proof.bench.ts'),
   authorize: () => import('./authorize.bench.ts'),
   'password-verify': () => import('./password-verify.bench.ts'),
+  'redaction-accuracy': () => import('./redaction-accuracy.bench.ts'),
+  'redaction-speed': () => import('./redaction-speed.bench.ts'),
 };
 
 function parseOptions() {
