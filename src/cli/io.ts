@@ -1,7 +1,15 @@
-/** Reads all of standard input as bytes. */
-export async function readStdinBytes(): Promise<Buffer> {
+/** Reads all of a stream (standard input by default) as bytes, reporting the bytes read so far. */
+export async function readStdinBytes(
+  onBytes?: (bytesRead: number) => void,
+  source: NodeJS.ReadableStream = process.stdin,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let read = 0;
+  for await (const chunk of source) {
+    chunks.push(chunk as Buffer);
+    read += (chunk as Buffer).length;
+    onBytes?.(read);
+  }
   return Buffer.concat(chunks);
 }
 

@@ -1,11 +1,17 @@
 import fs from 'node:fs';
 import { type Command, Option } from '@commander-js/extra-typings';
 import {
+  type DetectionReport,
   DOCUMENT_FORMATS,
   type DocumentFormat,
   detectDocument,
+  formatFromContent,
   formatFromName,
+  IMPORT_FORMATS,
+  type ImportFormat,
+  importTranscript,
   redactDocument,
+  utterancesToJsonl,
 } from '../modules/redaction/engine/documents.ts';
 import { decodeText, InputError } from '../modules/redaction/engine/input.ts';
 import { parsePolicy, type RedactionPolicy } from '../modules/redaction/engine/mask.ts';
@@ -13,23 +19,51 @@ import { createTextRedactor, createTranscriptRedactor } from '../modules/redacti
 import { TranscriptFormatError } from '../modules/redaction/engine/transcript.ts';
 import { DetectionLimitError } from '../modules/redaction/engine/types.ts';
 import { readStdinBytes, writeOut } from './io.ts';
+import { createProgress, PROGRESS_MODES, type Progress, type ProgressMode } from './progress.ts';
 
 /** Thrown for input the engine refuses; exit 1 with one line naming where and why. */
 export class RedactionInputError extends Error {}
 
-async function readInput(file: string | undefined): Promise<{ text: string; name: string }> {
-  const name = !file || file === '-' ? 'stdin' : file;
-  let bytes: Uint8Array;
-  if (name === 'stdin') bytes = await readStdinBytes();
-  else {
-    try {
-      bytes = fs.readFileSync(file!);
-    } catch (e) {
-      throw new RedactionInputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+const inputName = (file: string | undefined) => (!file || file === '-' ? 'stdin' : file);
+
+/** Size in bytes of a file, or of standard input when it is a regular file; null when unknown. */
+function inputSize(name: string, file: string | undefined): number | null {
+  try {
+    const st = name === 'stdin' ? fs.fstatSync(0) : fs.statSync(file!);
+    return st.isFile() ? st.size : null;
+  } catch (e) {
+    if (name === 'stdin') return null;
+    throw new RedactionInputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return { text: decodeText(bytes, name), name };
 }
+
+/** Reads the whole input as strict UTF-8, reporting bytes read to the progress bar. */
+async function readInput(
+  file: string | undefined,
+  progressMode: ProgressMode = 'auto',
+): Promise<{ text: string; name: string; progress: Progress }> {
+  const name = inputName(file);
+  const total = inputSize(name, file);
+  const progress = createProgress({ label: name, totalBytes: total, mode: progressMode });
+  const onBytes = (n: number) => progress.update('reading', n, total);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readStdinBytes(onBytes, name === 'stdin' ? process.stdin : fs.createReadStream(file!));
+  } catch (e) {
+    progress.finish();
+    throw new RedactionInputError(`${name}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return { text: decodeText(bytes, name), name, progress };
+  } catch (e) {
+    progress.finish();
+    throw e;
+  }
+}
+
+/** Progress of the engine over the decoded text, as "scanning". */
+const scanning = (progress: Progress) => (done: number, total: number) =>
+  progress.update('scanning', done, total);
 
 function loadPolicy(file: string | undefined, hashKeyFile: string | undefined): RedactionPolicy | undefined {
   if (!file) return undefined;
@@ -52,8 +86,77 @@ function loadPolicy(file: string | undefined, hashKeyFile: string | undefined): 
 const formatOption = () =>
   new Option(
     '--format <format>',
-    'input format (default: from the file name: .jsonl transcript, .json JSON, else text)',
+    'input format (default: from the file name: .jsonl transcript, .json JSON (aws when it is Amazon Transcribe output), .csv, .vtt, .srt, else text; chat needs --format)',
   ).choices(DOCUMENT_FORMATS);
+
+const fieldsOption = () =>
+  new Option(
+    '--fields <columns>',
+    'CSV only: scan just these comma-separated columns (default: every column); an unknown name is an error',
+  );
+
+const progressOption = () =>
+  new Option(
+    '--progress <when>',
+    'progress bar on stderr for inputs over 4 MB: auto (only on a terminal), always, never',
+  )
+    .choices(PROGRESS_MODES)
+    .default('auto' as ProgressMode);
+
+/** `--fields a,b` as a list; empty names are refused. */
+function parseFields(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw.split(',').map((f) => f.trim());
+  if (names.some((f) => f === '')) throw new RedactionInputError('--fields: empty column name');
+  return names;
+}
+
+type AnyFinding = { type: string; start: number; end: number; score: number; rule: string };
+
+/** `detect --json` output per format (JSONL per utterance for transcripts, as before; one object otherwise). */
+function reportJson(report: DetectionReport): string {
+  switch (report.format) {
+    case 'transcript':
+      return report.utterances.map((u) => `${JSON.stringify(u)}\n`).join('');
+    case 'json':
+      return `${JSON.stringify({ fields: report.fields })}\n`;
+    case 'csv':
+      return `${JSON.stringify({ cells: report.cells })}\n`;
+    case 'chat':
+      return `${JSON.stringify({ messages: report.messages })}\n`;
+    case 'vtt':
+    case 'srt':
+      return `${JSON.stringify({ cues: report.cues, notes: report.notes })}\n`;
+    case 'aws':
+      return `${JSON.stringify({ utterances: report.utterances })}\n`;
+    default:
+      return `${JSON.stringify({ findings: report.findings })}\n`;
+  }
+}
+
+/** Where each finding is, for the table: a place name and the findings there. */
+function reportRows(report: DetectionReport): Array<{ where: string; findings: AnyFinding[] }> {
+  switch (report.format) {
+    case 'text':
+      return [{ where: '-', findings: report.findings }];
+    case 'json':
+      return report.fields.map((f) => ({ where: f.path, findings: f.findings }));
+    case 'transcript':
+      return report.utterances.map((u) => ({ where: `line ${u.line}`, findings: u.findings }));
+    case 'csv':
+      return report.cells.map((c) => ({ where: c.path, findings: c.findings }));
+    case 'chat':
+      return report.messages.map((m) => ({ where: `line ${m.line}`, findings: m.findings }));
+    case 'vtt':
+    case 'srt':
+      return [
+        ...report.notes.map((n) => ({ where: `note line ${n.line}`, findings: n.findings })),
+        ...report.cues.map((c) => ({ where: `cue ${c.cue} (line ${c.line})`, findings: c.findings })),
+      ];
+    case 'aws':
+      return report.utterances.map((u) => ({ where: `utterance ${u.utterance}`, findings: u.findings }));
+  }
+}
 
 /**
  * Wraps an engine call so bad input becomes one clear line and exit 1, and nothing is written
@@ -81,6 +184,7 @@ async function streamRedaction(
   name: string,
   format: 'text' | 'transcript',
   policy: RedactionPolicy | undefined,
+  onBytes?: (consumed: number) => void,
 ): Promise<void> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const text = format === 'text' ? createTextRedactor(policy) : undefined;
@@ -107,6 +211,7 @@ async function streamRedaction(
         throw new InputError(`invalid UTF-8 near byte offset ${offset}`, name);
       }
       offset += bytes.length;
+      onBytes?.(offset);
       await emit(chunk);
     }
     const tail = decoder.decode();
@@ -128,36 +233,30 @@ export function registerRedactionCommands(program: Command): void {
     .command('detect [file]')
     .description('Find card numbers and personal data in a file or standard input (-)')
     .addOption(formatOption())
+    .addOption(fieldsOption())
+    .addOption(progressOption())
     .option(
       '--json',
-      'print {findings:[{type,start,end,score,rule}]} (per line or utterance for line formats)',
+      'print the findings as JSON: {findings} for text, per line for transcripts, {cells} for CSV, {messages} for chat, {cues,notes} for subtitles, {utterances} for aws',
     )
     .action(async (file, opts) => {
       await guarded(async () => {
-        const { text, name } = await readInput(file);
-        const format: DocumentFormat = opts.format ?? formatFromName(name);
-        const report = detectDocument(text, format, name);
-        if (opts.json) {
-          if (report.format === 'transcript')
-            return (
-              report.utterances.map((u) => JSON.stringify(u)).join('\n') +
-              (report.utterances.length ? '\n' : '')
-            );
-          if (report.format === 'json') return `${JSON.stringify({ fields: report.fields })}\n`;
-          return `${JSON.stringify({ findings: report.findings })}\n`;
+        const fields = parseFields(opts.fields);
+        const { text, name, progress } = await readInput(file, opts.progress);
+        const format: DocumentFormat = opts.format ?? formatFromContent(name, text);
+        let report: DetectionReport;
+        try {
+          report = detectDocument(text, format, name, { fields, onProgress: scanning(progress) });
+        } finally {
+          progress.finish();
         }
+        if (opts.json) return reportJson(report);
         const rows: string[] = [];
-        const row = (
-          where: string,
-          f: { type: string; start: number; end: number; score: number; rule: string },
-        ) =>
-          rows.push(
-            `${where.padEnd(14)} ${f.type.padEnd(18)} ${`${f.start}-${f.end}`.padEnd(12)} ${f.score.toFixed(2)}  ${f.rule}`,
-          );
-        if (report.format === 'text') for (const f of report.findings) row('-', f);
-        else if (report.format === 'json')
-          for (const field of report.fields) for (const f of field.findings) row(field.path, f);
-        else for (const u of report.utterances) for (const f of u.findings) row(`line ${u.line}`, f);
+        for (const { where, findings } of reportRows(report))
+          for (const f of findings)
+            rows.push(
+              `${where.padEnd(14)} ${f.type.padEnd(18)} ${`${f.start}-${f.end}`.padEnd(12)} ${f.score.toFixed(2)}  ${f.rule}`,
+            );
         return rows.length === 0
           ? 'no findings\n'
           : `${'WHERE'.padEnd(14)} ${'TYPE'.padEnd(18)} ${'CHARS'.padEnd(12)} SCORE RULE\n${rows.join('\n')}\n`;
@@ -168,36 +267,92 @@ export function registerRedactionCommands(program: Command): void {
     .command('redact [file]')
     .description('Write the document with card numbers and personal data replaced, in its own format')
     .addOption(formatOption())
+    .addOption(fieldsOption())
+    .addOption(progressOption())
     .option(
       '--policy <file>',
       'JSON policy: operator per entity type, e.g. {"PAN":{"kind":"mask"},"default":{"kind":"redact"}}',
     )
     .option('--hash-key-file <file>', 'key for {"kind":"hash"} operators (32 random bytes or more)')
     .option('--stream', 'redact as the input arrives (text or transcript), with bounded memory and hold-back')
+    .addOption(
+      new Option(
+        '--to <format>',
+        'write a canonical JSONL transcript instead (for vtt, srt and aws input)',
+      ).choices(['transcript'] as const),
+    )
     .action(async (file, opts) => {
       if (opts.stream) {
         const policy = loadPolicy(opts.policy, opts.hashKeyFile);
-        const name = !file || file === '-' ? 'stdin' : file;
+        const name = inputName(file);
         const format: DocumentFormat = opts.format ?? formatFromName(name);
-        if (format === 'json')
+        if (format !== 'text' && format !== 'transcript')
           throw new RedactionInputError(
-            '--stream works on text and transcript input; a JSON document needs the whole file',
+            `--stream works on text and transcript input; ${format} input needs the whole file`,
           );
-        await streamRedaction(
-          name === 'stdin' ? process.stdin : fs.createReadStream(file!),
-          name,
-          format,
-          policy,
-        );
+        if (opts.fields || opts.to)
+          throw new RedactionInputError('--stream cannot be combined with --fields or --to');
+        const total = inputSize(name, file);
+        const progress = createProgress({ label: name, totalBytes: total, mode: opts.progress });
+        try {
+          await streamRedaction(
+            name === 'stdin' ? process.stdin : fs.createReadStream(file!),
+            name,
+            format,
+            policy,
+            (n) => progress.update('streaming', n, total),
+          );
+        } finally {
+          progress.finish();
+        }
         return;
       }
       await guarded(async () => {
         const policy = loadPolicy(opts.policy, opts.hashKeyFile);
-        const { text, name } = await readInput(file);
-        const format: DocumentFormat = opts.format ?? formatFromName(name);
-        const { output, findings } = redactDocument(text, format, policy, name);
-        process.stderr.write(`${findings} finding(s) redacted\n`);
-        return output;
+        const fields = parseFields(opts.fields);
+        const { text, name, progress } = await readInput(file, opts.progress);
+        let format: DocumentFormat = opts.format ?? formatFromContent(name, text);
+        let input = text;
+        let result: { output: string; findings: number };
+        try {
+          if (opts.to === 'transcript') {
+            if (format !== 'vtt' && format !== 'srt' && format !== 'aws')
+              throw new RedactionInputError('--to transcript works on vtt, srt and aws input');
+            input = utterancesToJsonl(importTranscript(text, format, name));
+            format = 'transcript';
+          }
+          result = redactDocument(input, format, policy, name, { fields, onProgress: scanning(progress) });
+        } finally {
+          progress.finish();
+        }
+        process.stderr.write(`${result.findings} finding(s) redacted\n`);
+        return result.output;
+      });
+    });
+
+  const transcript = program
+    .command('transcript')
+    .description('Work with call transcripts in the canonical JSONL format');
+  transcript
+    .command('import [file]')
+    .description(
+      'Convert Amazon Transcribe JSON or VTT/SRT subtitles to canonical transcript JSONL (nothing is redacted)',
+    )
+    .addOption(
+      new Option(
+        '--from <format>',
+        'input format (default: from the file name, .vtt or .srt, or aws for Amazon Transcribe JSON)',
+      ).choices(IMPORT_FORMATS),
+    )
+    .action(async (file, opts) => {
+      await guarded(async () => {
+        const { text, name, progress } = await readInput(file, 'never');
+        progress.finish();
+        const guess = formatFromContent(name, text);
+        const from: ImportFormat | undefined =
+          opts.from ?? (guess === 'vtt' || guess === 'srt' || guess === 'aws' ? guess : undefined);
+        if (!from) throw new RedactionInputError(`${name}: say which format with --from aws|vtt|srt`);
+        return utterancesToJsonl(importTranscript(text, from, name));
       });
     });
 }

@@ -1,20 +1,65 @@
 import { detect } from './detect.ts';
+import {
+  type AwsUtteranceFindings,
+  awsToUtterances,
+  detectAwsTranscribe,
+  redactAwsTranscribe,
+} from './formats/aws-transcribe.ts';
+import { type ChatMessageFindings, detectChat, redactChat } from './formats/chat.ts';
+import { type ProgressFn, quoteLongNumbers } from './formats/common.ts';
+import { type CsvCellFindings, detectCsv, redactCsv } from './formats/csv.ts';
+import {
+  detectSubtitles,
+  redactSubtitles,
+  type SubtitleReport,
+  subtitlesToUtterances,
+} from './formats/subtitles.ts';
 import { InputError, splitLines } from './input.ts';
 import { applyOperators, type RedactionPolicy } from './mask.ts';
 import { detectCall, redactCall } from './pipeline.ts';
-import { parseTranscriptJsonl } from './transcript.ts';
+import { parseTranscriptJsonl, type Utterance } from './transcript.ts';
 import type { Finding } from './types.ts';
 
-/** Document formats the CLI and API read and write back in the same shape. */
-export const DOCUMENT_FORMATS = ['text', 'json', 'transcript'] as const;
+/**
+ * Document formats the CLI and API read and write back in the same shape: plain text, JSON, call
+ * transcripts (canonical JSONL), CSV, chat logs, WebVTT and SubRip subtitles, and Amazon
+ * Transcribe output (see formats/ for each).
+ */
+export const DOCUMENT_FORMATS = ['text', 'json', 'transcript', 'csv', 'chat', 'vtt', 'srt', 'aws'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
-/** Picks a format from a file name: `.jsonl` is a call transcript, `.json` a JSON document, else text. */
+/** Formats `bulwark transcript import` turns into canonical utterances. */
+export const IMPORT_FORMATS = ['aws', 'vtt', 'srt'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/**
+ * Picks a format from a file name: `.jsonl` is a call transcript, `.json` a JSON document, `.csv`,
+ * `.vtt` and `.srt` themselves, else text. Chat logs and Amazon Transcribe output need `--format`.
+ */
 export function formatFromName(name: string): DocumentFormat {
-  if (name.endsWith('.jsonl')) return 'transcript';
-  if (name.endsWith('.json')) return 'json';
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.jsonl')) return 'transcript';
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.vtt')) return 'vtt';
+  if (lower.endsWith('.srt')) return 'srt';
   return 'text';
 }
+
+/**
+ * The format of a named document, looking at its content where the name is ambiguous: a `.json`
+ * file that is Amazon Transcribe output is read as `aws`, because scanning it as generic JSON (each
+ * word item on its own) would miss a card number spoken over many items.
+ */
+export function formatFromContent(name: string, text: string): DocumentFormat {
+  const format = formatFromName(name);
+  if (format === 'json' && AWS_SHAPE.every((re) => re.test(text))) return 'aws';
+  return format;
+}
+const AWS_SHAPE = [/"results"\s*:\s*\{/, /"items"\s*:\s*\[/, /"alternatives"\s*:\s*\[/];
+
+/** Options of a document: `fields` restricts a CSV scan to named columns; `onProgress` reports work done. */
+export type DocumentOptions = { fields?: readonly string[]; onProgress?: ProgressFn };
 
 export type DetectionReport =
   | { format: 'text'; findings: Finding[] }
@@ -22,45 +67,16 @@ export type DetectionReport =
   | {
       format: 'transcript';
       utterances: Array<{ line: number; findings: Finding[]; audio: Array<{ start: number; end: number }> }>;
-    };
+    }
+  | { format: 'csv'; cells: CsvCellFindings[] }
+  | { format: 'chat'; messages: ChatMessageFindings[] }
+  | ({ format: 'vtt' } & SubtitleReport)
+  | ({ format: 'srt' } & SubtitleReport)
+  | { format: 'aws'; utterances: AwsUtteranceFindings[] };
+
+export { quoteLongNumbers };
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
-
-/**
- * JSON numbers above 2^53 lose digits in JSON.parse, so a 19-digit card number written as a number
- * would be altered and then missed. Numeric literals of 16+ digits are quoted before parsing
- * (they come back as strings), outside string literals only. Linear scan.
- */
-export function quoteLongNumbers(text: string): string {
-  let out = '';
-  let i = 0;
-  let last = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '"') {
-      i += 1;
-      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      i += 1;
-      continue;
-    }
-    if (c === '-' || (c >= '0' && c <= '9')) {
-      let j = i + (c === '-' ? 1 : 0);
-      let digits = 0;
-      while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) {
-        if (text[j]! >= '0' && text[j]! <= '9') digits += 1;
-        j += 1;
-      }
-      if (digits >= 16) {
-        out += `${text.slice(last, i)}"${text.slice(i, j)}"`;
-        last = j;
-      }
-      i = Math.max(j, i + 1);
-      continue;
-    }
-    i += 1;
-  }
-  return out + text.slice(last);
-}
 
 function parseJson(text: string, name: string): JsonValue {
   try {
@@ -102,8 +118,39 @@ function mapStrings(value: JsonValue, path: string, fn: (s: string, path: string
   return value;
 }
 
-/** Finds entities in a document; line formats report per line. */
-export function detectDocument(text: string, format: DocumentFormat, name = 'input'): DetectionReport {
+function checkOptions(format: DocumentFormat, options: DocumentOptions, name: string): void {
+  if (options.fields && format !== 'csv') throw new InputError('--fields applies to CSV input only', name);
+}
+
+/**
+ * Finds entities in a document; line formats report per line, CSV per cell, subtitles per cue,
+ * chat logs per message, Amazon Transcribe per utterance.
+ * @throws InputError or TranscriptFormatError naming where the input is malformed (never quoting it)
+ */
+export function detectDocument<F extends DocumentFormat>(
+  text: string,
+  format: F,
+  name = 'input',
+  options: DocumentOptions = {},
+): Extract<DetectionReport, { format: F }> {
+  checkOptions(format, options, name);
+  const report = detectAny(text, format, name, options);
+  options.onProgress?.(text.length, text.length);
+  return report as Extract<DetectionReport, { format: F }>;
+}
+
+function detectAny(
+  text: string,
+  format: DocumentFormat,
+  name: string,
+  options: DocumentOptions,
+): DetectionReport {
+  const progress = options.onProgress;
+  if (format === 'csv') return { format, cells: detectCsv(text, name, options) };
+  if (format === 'chat') return { format, messages: detectChat(text, name, progress) };
+  if (format === 'vtt' || format === 'srt')
+    return { format, ...detectSubtitles(text, format, name, progress) } as DetectionReport;
+  if (format === 'aws') return { format, utterances: detectAwsTranscribe(text, name, progress) };
   if (format === 'text') return { format, findings: detect(text) };
   if (format === 'json') {
     const fields: Array<{ path: string; findings: Finding[] }> = [];
@@ -132,7 +179,32 @@ export function redactDocument(
   format: DocumentFormat,
   policy?: RedactionPolicy,
   name = 'input',
+  options: DocumentOptions = {},
 ): { output: string; findings: number } {
+  checkOptions(format, options, name);
+  const result = redactAny(text, format, policy, name, options);
+  options.onProgress?.(text.length, text.length);
+  return result;
+}
+
+function redactAny(
+  text: string,
+  format: DocumentFormat,
+  policy: RedactionPolicy | undefined,
+  name: string,
+  options: DocumentOptions,
+): { output: string; findings: number } {
+  const progress = options.onProgress;
+  if (format === 'csv') return redactCsv(text, name, policy, options);
+  if (format === 'chat') return redactChat(text, name, policy, progress);
+  if (format === 'vtt' || format === 'srt') {
+    const { output, findings } = redactSubtitles(text, format, name, policy, progress);
+    return { output, findings };
+  }
+  if (format === 'aws') {
+    const { output, findings } = redactAwsTranscribe(text, name, policy, progress);
+    return { output, findings };
+  }
   if (format === 'text') {
     const findings = detect(text);
     return { output: applyOperators(text, findings, policy).text, findings: findings.length };
@@ -159,3 +231,15 @@ export function redactDocument(
   });
   return { output: lines.length > 0 ? `${lines.join('\n')}\n` : '', findings: count };
 }
+
+/**
+ * Converts a subtitle file or Amazon Transcribe output to canonical utterances (for
+ * `bulwark transcript import`), one JSON line each. Nothing is redacted.
+ */
+export function importTranscript(text: string, from: ImportFormat, name = 'input'): Utterance[] {
+  return from === 'aws' ? awsToUtterances(text, name) : subtitlesToUtterances(text, from, name);
+}
+
+/** Canonical JSONL of utterances, ending with a newline when not empty. */
+export const utterancesToJsonl = (utterances: Utterance[]): string =>
+  utterances.map((u) => `${JSON.stringify(u)}\n`).join('');
