@@ -11,9 +11,8 @@ import type { Finding } from './types.ts';
  * the span grows to cover both: redaction must never leave part of a number behind.
  */
 export function mergeFindings(...lists: Finding[][]): Finding[] {
-  const all = lists.flat().sort((a, b) => a.start - b.start || b.end - a.end);
   const out: Finding[] = [];
-  for (const f of all) {
+  const add = (f: Finding): void => {
     const last = out[out.length - 1];
     if (last && f.start < last.end) {
       const winner = f.score > last.score ? f : last;
@@ -25,8 +24,29 @@ export function mergeFindings(...lists: Finding[][]): Finding[] {
     } else {
       out.push({ ...f });
     }
+  };
+  // Two lists already in order (the usual case) are merged without sorting; on equal keys the
+  // first list goes first, exactly as the stable sort of their concatenation would put them.
+  const [a, b] = lists;
+  if (lists.length === 2 && a && b && isOrdered(a) && isOrdered(b)) {
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && order(a[i]!, b[j]!) <= 0)) add(a[i++]!);
+      else add(b[j++]!);
+    }
+    return out;
   }
+  for (const f of lists.flat().sort(order)) add(f);
   return out;
+}
+
+/** Order of {@link mergeFindings}: by start, the longer first. */
+const order = (a: Finding, b: Finding): number => a.start - b.start || b.end - a.end;
+
+function isOrdered(list: Finding[]): boolean {
+  for (let i = 1; i < list.length; i++) if (order(list[i - 1]!, list[i]!) > 0) return false;
+  return true;
 }
 
 /** Options of {@link detect}; `minScore` drops weaker findings (default 0: keep every tier). */

@@ -1,6 +1,7 @@
-import { detect, mergeFindings } from './detect.ts';
+import { mergeFindings } from './detect.ts';
 import { applyOperators, type RedactionPolicy } from './mask.ts';
-import { audioSpans, detectTranscript, type Utterance } from './transcript.ts';
+import { detectStructured } from './structured.ts';
+import { analyzeTranscript, audioSpans, type Utterance } from './transcript.ts';
 import type { Finding } from './types.ts';
 
 export type AudioSpan = { start: number; end: number };
@@ -29,9 +30,13 @@ const round3 = (n: number) => Math.round(n * 1000) / 1000;
  * numbers spoken across several turns. Each result carries the audio spans to silence.
  */
 export function detectCall(utterances: Utterance[]): UtteranceResult[] {
-  const multi = new Map(detectTranscript(utterances).map((r) => [r.index, r.findings]));
+  // One spoken analysis per utterance serves both the call-level and the per-text findings.
+  const { multi: perTurn, single } = analyzeTranscript(utterances, {}, true);
+  const multi = new Map(perTurn.map((r) => [r.index, r.findings]));
   return utterances.map((u, index) => {
-    const findings = mergeFindings(detect(u.text), multi.get(index) ?? []);
+    // Exactly `detect(u.text)`: structured and single-text spoken findings merged.
+    const own = mergeFindings(detectStructured(u.text, {}), single[index]!);
+    const findings = mergeFindings(own, multi.get(index) ?? []);
     return { index, findings, audio: padAndMerge(findings.map((f) => audioSpans(u, f))) };
   });
 }

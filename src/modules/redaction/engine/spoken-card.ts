@@ -3,62 +3,70 @@
  * IIN and a length the network issues), and which digits look like an expiry date.
  */
 
-import { luhnValid, panNetwork } from './validators.ts';
+import { luhnValid, panNetwork, panNetworkOf } from './validators.ts';
 
 /** Lengths tried at each start, most common first, so a PAN followed by more digits is cut right. */
 const PAN_LENGTHS = [16, 15, 19, 14, 13, 17, 18];
-const MIN_PAN = 13;
-
-/** First digits any known IIN can start with; a cheap reject before Luhn. */
-const PAN_FIRST = new Set(['2', '3', '4', '5', '6', '8']);
+export const MIN_PAN = 13;
 
 /** True when `digits` is a PAN: a known network at this length, and a valid Luhn check digit. */
 export const isPan = (digits: string): boolean => panNetwork(digits) !== null && luhnValid(digits);
 
+/** First digits any known IIN can start with (2, 3, 4, 5, 6, 8); a cheap reject before Luhn. */
+const panFirst = (c: number): boolean => c === 50 || c === 51 || c === 52 || c === 53 || c === 54 || c === 56;
+
+/** Luhn prefix sums, reused from call to call (grown for long runs). */
+let evenScratch = new Int32Array(64);
+let oddScratch = new Int32Array(64);
+
 /**
- * O(1) Luhn pre-check of any window `[s, e)` from two prefix sums (one with even positions doubled,
- * one with odd), so a long run is not sliced at every start. `isPan` still confirms each hit.
+ * Non-overlapping PAN windows `[s, e)` of `digits`, leftmost first. A window must start and end on
+ * a chunk boundary (digit `i` starts a spoken chunk: `chunkStart[offset + i] === 1`; the end of
+ * `digits` is one too) and satisfy `accept` (used to demand that a window crosses turns). Each start tries at most seven
+ * lengths, so the scan is linear in the number of digits. Luhn is pre-checked in O(1) per window
+ * from two prefix sums (one with even positions doubled, one with odd), so a long run is not
+ * sliced at every start; `isPan` confirms each hit.
  */
-function luhnPrefixSums(digits: string): (s: number, e: number) => boolean {
+export function panWindows(
+  digits: string,
+  chunkStart: Uint8Array,
+  offset: number,
+  accept?: (s: number, e: number) => boolean,
+): Array<{ s: number; e: number }> {
+  const out: Array<{ s: number; e: number }> = [];
   const n = digits.length;
-  const evenDoubled = new Int32Array(n + 1);
-  const oddDoubled = new Int32Array(n + 1);
+  if (n < MIN_PAN) return out;
+  if (evenScratch.length < n + 1) {
+    evenScratch = new Int32Array(n + 1);
+    oddScratch = new Int32Array(n + 1);
+  }
+  const evenDoubled = evenScratch;
+  const oddDoubled = oddScratch;
   for (let i = 0; i < n; i++) {
     const d = digits.charCodeAt(i) - 48;
     const dd = d * 2 > 9 ? d * 2 - 9 : d * 2;
     evenDoubled[i + 1] = evenDoubled[i]! + (i % 2 === 0 ? dd : d);
     oddDoubled[i + 1] = oddDoubled[i]! + (i % 2 === 0 ? d : dd);
   }
-  // The check digit (e - 1) is not doubled, so positions of the other parity are.
-  return (s, e) => {
-    const sums = (e - 1) % 2 === 0 ? oddDoubled : evenDoubled;
-    return (sums[e]! - sums[s]!) % 10 === 0;
-  };
-}
-
-/**
- * Non-overlapping PAN windows `[s, e)` of `digits`, leftmost first. A window must start and end on
- * a chunk boundary (`isBoundary(i)`: digit `i` starts a spoken chunk; `isBoundary(length)` is true)
- * and satisfy `accept` (used to demand that a window crosses turns). Each start tries at most seven
- * lengths, so the scan is linear in the number of digits.
- */
-export function panWindows(
-  digits: string,
-  isBoundary: (i: number) => boolean,
-  accept: (s: number, e: number) => boolean = () => true,
-): Array<{ s: number; e: number }> {
-  const out: Array<{ s: number; e: number }> = [];
-  const n = digits.length;
-  if (n < MIN_PAN) return out;
-  const luhnSum = luhnPrefixSums(digits);
   let s = 0;
   while (s + MIN_PAN <= n) {
     let next = s + 1;
-    if (PAN_FIRST.has(digits[s]!) && isBoundary(s)) {
-      for (const len of PAN_LENGTHS) {
+    if (chunkStart[offset + s] === 1 && panFirst(digits.charCodeAt(s))) {
+      let first6 = -1;
+      for (let l = 0; l < PAN_LENGTHS.length; l++) {
+        const len = PAN_LENGTHS[l]!;
         const e = s + len;
-        if (e > n || !isBoundary(e) || !luhnSum(s, e)) continue;
-        if (accept(s, e) && isPan(digits.slice(s, e))) {
+        if (e > n || (e < n && chunkStart[offset + e] !== 1)) continue;
+        // The check digit (e - 1) is not doubled, so positions of the other parity are.
+        const sums = (e - 1) % 2 === 0 ? oddDoubled : evenDoubled;
+        if ((sums[e]! - sums[s]!) % 10 !== 0) continue;
+        // No string is built for a prefix no network issues at this length (isPan would refuse it).
+        if (first6 < 0) {
+          first6 = 0;
+          for (let k = s; k < s + 6; k++) first6 = first6 * 10 + digits.charCodeAt(k) - 48;
+        }
+        if (panNetworkOf(first6, len) === null) continue;
+        if ((accept === undefined || accept(s, e)) && isPan(digits.slice(s, e))) {
           out.push({ s, e });
           next = e;
           break;
@@ -66,6 +74,10 @@ export function panWindows(
       }
     }
     s = next;
+  }
+  if (n > 1 << 16) {
+    evenScratch = new Int32Array(64);
+    oddScratch = new Int32Array(64);
   }
   return out;
 }

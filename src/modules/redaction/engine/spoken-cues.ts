@@ -4,7 +4,7 @@
  * five words, so a scan is linear.
  */
 
-import type { SpokenToken } from './spoken-tokens.ts';
+import { K, type SpokenTokens, vocabId } from './spoken-tokens.ts';
 
 /** What a cue announces. `month` cues carry the month number in `value`. */
 export type CueKind = 'card' | 'cvv' | 'expiry' | 'month';
@@ -76,31 +76,52 @@ const MONTHS: Array<[number, string[]]> = [
   [12, ['december', 'dec']],
 ];
 
-type Entry = { kind: CueKind; words: string[]; value: number };
-const BY_FIRST = new Map<string, Entry[]>();
-const addEntry = (e: Entry): void => {
-  const list = BY_FIRST.get(e.words[0]!) ?? [];
-  list.push(e);
+type Entry = { kind: CueKind; words: number[]; value: number };
+/** Entries by the vocabulary id of their first word, longest phrase first. */
+const BY_FIRST = new Map<number, Entry[]>();
+const addEntry = (kind: CueKind, phrase: string, value: number): void => {
+  const words = phrase.split(' ').map(vocabId);
+  const list = BY_FIRST.get(words[0]!) ?? [];
+  list.push({ kind, words, value });
   list.sort((a, b) => b.words.length - a.words.length);
-  BY_FIRST.set(e.words[0]!, list);
+  BY_FIRST.set(words[0]!, list);
 };
-for (const [kind, phrase] of PHRASES) addEntry({ kind, words: phrase.split(' '), value: 0 });
-for (const [value, names] of MONTHS)
-  for (const name of names) addEntry({ kind: 'month', words: [name], value });
+for (const [kind, phrase] of PHRASES) addEntry(kind, phrase, 0);
+for (const [value, names] of MONTHS) for (const name of names) addEntry('month', name, value);
+
+/** Indices of the non-separator tokens (reused from call to call). */
+let idxScratch = new Int32Array(1024);
 
 /** All cues in token order; a token belongs to at most one cue (longest phrase wins). */
-export function findCues(tokens: SpokenToken[]): Cue[] {
-  const idx: number[] = [];
-  for (let i = 0; i < tokens.length; i++) if (tokens[i]!.kind !== 'sep') idx.push(i);
+export function findCues(tokens: SpokenTokens): Cue[] {
+  const { kind, wid } = tokens;
+  if (idxScratch.length < tokens.length) idxScratch = new Int32Array(Math.max(tokens.length, 1024));
+  const idx = idxScratch;
+  let m = 0;
+  for (let i = 0; i < tokens.length; i++) if (kind[i] !== K.sep) idx[m++] = i;
   const cues: Cue[] = [];
   let k = 0;
-  while (k < idx.length) {
-    const entries = BY_FIRST.get(tokens[idx[k]!]!.word);
-    const hit = entries?.find((e) => e.words.every((w, m) => tokens[idx[k + m] ?? -1]?.word === w));
+  while (k < m) {
+    const id = wid[idx[k]!]!;
+    const entries = id >= 0 ? BY_FIRST.get(id) : undefined;
+    let hit: Entry | undefined;
+    if (entries) {
+      for (const e of entries) {
+        const len = e.words.length;
+        if (k + len > m) continue;
+        let j = 1;
+        while (j < len && wid[idx[k + j]!] === e.words[j]) j++;
+        if (j === len) {
+          hit = e;
+          break;
+        }
+      }
+    }
     if (hit) {
       cues.push({ kind: hit.kind, first: idx[k]!, last: idx[k + hit.words.length - 1]!, value: hit.value });
       k += hit.words.length;
     } else k++;
   }
+  if (idxScratch.length > 1 << 16) idxScratch = new Int32Array(1024);
   return cues;
 }

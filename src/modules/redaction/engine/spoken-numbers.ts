@@ -24,164 +24,435 @@
  * ("sorry, that's seven not one") B replaces the last |X| digits and X is dropped.
  */
 
-import { type SpokenToken, tokenizeSpoken } from './spoken-tokens.ts';
+import { allocInt32, allocUint8, K, type SpokenTokens, tokenizeSpoken } from './spoken-tokens.ts';
 
 /** A UTF-16 range `[start, end)` of the source text. */
 export type Span = { start: number; end: number };
 
-/** A maximal run of spoken digits. All arrays have one entry per digit. */
-export type SpokenRun = {
-  digits: string;
+const NO_U8 = new Uint8Array(0);
+const NO_I32 = new Int32Array(0);
+
+/**
+ * Per-digit columns of all runs of one text, stored back to back: run `r` owns entries
+ * `[r.offset, r.offset + r.length)`. `digit` holds 0–9; `chunkStart` is 1 where a digit starts a
+ * spoken chunk ("forty five" is one chunk of two digits).
+ */
+export class RunStore {
+  n = 0;
+  digit: Uint8Array;
   /** Source characters `[spanStart, spanEnd)` that spoke each digit (a word emitting several digits is partitioned). */
-  spanStart: number[];
-  spanEnd: number[];
+  spanStart: Int32Array;
+  spanEnd: Int32Array;
   /** Source range `[coverStart, coverEnd)` a redaction must cover for each digit (widened over self-corrected words). */
-  coverStart: number[];
-  coverEnd: number[];
-  /** True where a digit starts a spoken chunk ("forty five" is one chunk of two digits). */
-  chunkStart: boolean[];
+  coverStart: Int32Array;
+  coverEnd: Int32Array;
+  chunkStart: Uint8Array;
   /** Index of the token that spoke each digit. */
-  tokenIndex: number[];
-  /** First and last token (inclusive) that belong to the number. */
-  firstToken: number;
-  lastToken: number;
-};
+  tokenIndex: Int32Array;
+
+  constructor(cap: number) {
+    const u8 = (): Uint8Array => (cap === 0 ? NO_U8 : new Uint8Array(cap));
+    const i32 = (): Int32Array => (cap === 0 ? NO_I32 : new Int32Array(cap));
+    this.digit = u8();
+    this.spanStart = i32();
+    this.spanEnd = i32();
+    this.coverStart = i32();
+    this.coverEnd = i32();
+    this.chunkStart = u8();
+    this.tokenIndex = i32();
+  }
+
+  reserve(extra: number): void {
+    if (this.n + extra <= this.digit.length) return;
+    let cap = Math.max(64, this.digit.length * 2);
+    while (cap < this.n + extra) cap *= 2;
+    // One helper per element type keeps each copy monomorphic (fast).
+    const u8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(cap);
+      b.set(a.subarray(0, this.n));
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a.subarray(0, this.n));
+      return b;
+    };
+    this.digit = u8(this.digit);
+    this.spanStart = i32(this.spanStart);
+    this.spanEnd = i32(this.spanEnd);
+    this.coverStart = i32(this.coverStart);
+    this.coverEnd = i32(this.coverEnd);
+    this.chunkStart = u8(this.chunkStart);
+    this.tokenIndex = i32(this.tokenIndex);
+  }
+
+  /** A copy holding exactly the `n` entries, in shared column memory (see spoken-tokens.ts). */
+  compact(): RunStore {
+    const c = new RunStore(0);
+    const n = this.n;
+    c.n = n;
+    c.digit = allocUint8(n);
+    c.digit.set(this.digit.subarray(0, n));
+    c.chunkStart = allocUint8(n);
+    c.chunkStart.set(this.chunkStart.subarray(0, n));
+    for (const key of ['spanStart', 'spanEnd', 'coverStart', 'coverEnd', 'tokenIndex'] as const) {
+      const a = allocInt32(n);
+      a.set(this[key].subarray(0, n));
+      c[key] = a;
+    }
+    return c;
+  }
+
+  /** Removes entries `[from, from + k)`, moving the rest (up to `n`) down. */
+  remove(from: number, k: number): void {
+    for (const a of [
+      this.digit,
+      this.spanStart,
+      this.spanEnd,
+      this.coverStart,
+      this.coverEnd,
+      this.chunkStart,
+      this.tokenIndex,
+    ]) {
+      a.copyWithin(from, from + k, this.n);
+    }
+    this.n -= k;
+  }
+}
+
+/** A maximal run of spoken digits; its per-digit data is in `store` from `offset` on. */
+export class SpokenRun {
+  constructor(
+    public store: RunStore,
+    readonly offset: number,
+    /** The digits spoken, as text. */
+    readonly digits: string,
+    /** First and last token (inclusive) that belong to the number. */
+    readonly firstToken: number,
+    readonly lastToken: number,
+  ) {}
+
+  private col(a: Int32Array): number[] {
+    return Array.from(a.subarray(this.offset, this.offset + this.digits.length));
+  }
+  get spanStart(): number[] {
+    return this.col(this.store.spanStart);
+  }
+  get spanEnd(): number[] {
+    return this.col(this.store.spanEnd);
+  }
+  get coverStart(): number[] {
+    return this.col(this.store.coverStart);
+  }
+  get coverEnd(): number[] {
+    return this.col(this.store.coverEnd);
+  }
+  get tokenIndex(): number[] {
+    return this.col(this.store.tokenIndex);
+  }
+  get chunkStart(): boolean[] {
+    return Array.from(
+      this.store.chunkStart.subarray(this.offset, this.offset + this.digits.length),
+      (v) => v === 1,
+    );
+  }
+}
 
 /** Result of normalising one text. */
-export type SpokenNumbers = { tokens: SpokenToken[]; runs: SpokenRun[] };
-
-type Emission = { d: number; span: Span; tok: number };
+export type SpokenNumbers = { tokens: SpokenTokens; runs: SpokenRun[] };
 
 const MAX_MARKER_TOKENS = 6;
 
-/** Splits `span` evenly into `n` parts (all share it if it is too short). */
-function partition(span: Span, n: number): Span[] {
-  const len = span.end - span.start;
-  if (n === 1 || len < n) return Array.from({ length: n }, () => ({ start: span.start, end: span.end }));
-  const out: Span[] = [];
-  for (let k = 0; k < n; k++) {
-    out.push({
-      start: span.start + Math.floor((k * len) / n),
-      end: span.start + Math.floor(((k + 1) * len) / n),
-    });
+/**
+ * The digits of one chunk being parsed (no object per digit): digit, source span and token of
+ * each. The parser appends to it and rolls back by resetting `n`.
+ */
+class Emissions {
+  n = 0;
+  d: Int32Array = new Int32Array(64);
+  s: Int32Array = new Int32Array(64);
+  e: Int32Array = new Int32Array(64);
+  tok: Int32Array = new Int32Array(64);
+
+  private grow(min: number): void {
+    let cap = this.d.length;
+    while (cap < min) cap *= 2;
+    const g = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a.subarray(0, this.n));
+      return b;
+    };
+    this.d = g(this.d);
+    this.s = g(this.s);
+    this.e = g(this.e);
+    this.tok = g(this.tok);
   }
-  return out;
+
+  reserve(extra: number): void {
+    if (this.n + extra > this.d.length) this.grow(this.n + extra);
+  }
+
+  push(d: number, s: number, e: number, tok: number): void {
+    if (this.n === this.d.length) this.grow(this.n + 1);
+    const k = this.n++;
+    this.d[k] = d;
+    this.s[k] = s;
+    this.e[k] = e;
+    this.tok[k] = tok;
+  }
+
+  /** Inserts `count` free slots at `at`, shifting the entries after it (at most a few). */
+  open(at: number, count: number): void {
+    this.reserve(count);
+    for (let k = this.n - 1; k >= at; k--) {
+      this.d[k + count] = this.d[k]!;
+      this.s[k + count] = this.s[k]!;
+      this.e[k + count] = this.e[k]!;
+      this.tok[k + count] = this.tok[k]!;
+    }
+    this.n += count;
+  }
 }
 
-/** Emits `value` written with `width` digits (zero-padded) over one token. */
-function wordDigits(value: number, width: number, t: SpokenToken, tok: number): Emission[] {
-  const s = String(value).padStart(width, '0');
-  const parts = partition(t, s.length);
-  return parts.map((span, k) => ({ d: s.charCodeAt(k) - 48, span, tok }));
+/**
+ * Writes `n` digits spread evenly over `[start, end)` at `at` (all share it when it is too short):
+ * digit `k` is `digit(k)`.
+ */
+function partitionInto(
+  out: Emissions,
+  at: number,
+  n: number,
+  start: number,
+  end: number,
+  tok: number,
+  digit: (k: number) => number,
+): void {
+  const len = end - start;
+  for (let k = 0; k < n; k++) {
+    const j = at + k;
+    out.d[j] = digit(k);
+    out.tok[j] = tok;
+    if (n === 1 || len < n) {
+      out.s[j] = start;
+      out.e[j] = end;
+    } else {
+      out.s[j] = start + Math.floor((k * len) / n);
+      out.e[j] = start + Math.floor(((k + 1) * len) / n);
+    }
+  }
 }
+
+const ZERO = (): number => 0;
+
+/**
+ * Working memory reused from call to call (the parser is not re-entrant): chunk digits, and the
+ * runs of a text while they are built. Kept only while small; results are copied out.
+ */
+const KEEP_ENTRIES = 1 << 16;
+let sharedEmissions = new Emissions();
+let sharedStore = new RunStore(1024);
 
 class Parser {
-  constructor(private readonly tokens: SpokenToken[]) {}
+  readonly out = sharedEmissions;
+  private readonly kind: Uint8Array;
+  private readonly start: Int32Array;
+  private readonly end: Int32Array;
+  private readonly val: Int16Array;
+  private readonly text: string;
+  readonly n: number;
+  /** Value of the last `value()` parse. */
+  private v = 0;
 
-  private kind(i: number): string | undefined {
-    return this.tokens[i]?.kind;
+  constructor(tokens: SpokenTokens) {
+    this.kind = tokens.kind;
+    this.start = tokens.start;
+    this.end = tokens.end;
+    this.val = tokens.value;
+    this.text = tokens.text;
+    this.n = tokens.length;
   }
 
-  /** Value of one or two digits: unit | teen | tens [unit] | digits(1–2, only before hundred/thousand). */
-  private value(i: number, allowZero: boolean): { out: Emission[]; next: number; v: number } | null {
-    const t = this.tokens[i];
-    if (!t) return null;
-    if (t.kind === 'unit') {
-      if (!allowZero && t.value === 0) return null;
-      return { out: [{ d: t.value, span: t, tok: i }], next: i + 1, v: t.value };
+  private k(i: number): number {
+    return i < this.n ? this.kind[i]! : -1;
+  }
+
+  /** `value` written with two digits over token `i`, appended. */
+  private twoDigits(value: number, i: number): void {
+    const at = this.out.n;
+    this.out.reserve(2);
+    this.out.n += 2;
+    partitionInto(this.out, at, 2, this.start[i]!, this.end[i]!, i, (k) =>
+      k === 0 ? Math.floor(value / 10) : value % 10,
+    );
+  }
+
+  /**
+   * Value of one or two digits: unit | teen | tens [unit] | digits(1–2, only before
+   * hundred/thousand). Appends its digits and returns the next token, or -1 (nothing appended).
+   */
+  private value(i: number, allowZero: boolean): number {
+    if (i >= this.n) return -1;
+    const kind = this.kind[i]!;
+    const v = this.val[i]!;
+    if (kind === K.unit) {
+      if (!allowZero && v === 0) return -1;
+      this.out.push(v, this.start[i]!, this.end[i]!, i);
+      this.v = v;
+      return i + 1;
     }
-    if (t.kind === 'teen') return { out: wordDigits(t.value, 2, t, i), next: i + 1, v: t.value };
-    if (t.kind === 'tens') {
+    if (kind === K.teen) {
+      this.twoDigits(v, i);
+      this.v = v;
+      return i + 1;
+    }
+    if (kind === K.tens) {
       let u = i + 1;
-      if (this.tokens[u]?.word === '-') u++;
-      const unit = this.tokens[u];
-      if (unit?.kind === 'unit' && unit.value > 0) {
-        const out = [
-          { d: t.value / 10, span: { start: t.start, end: t.end }, tok: i },
-          { d: unit.value, span: { start: unit.start, end: unit.end }, tok: u },
-        ];
-        return { out, next: u + 1, v: t.value + unit.value };
+      if (u < this.n && this.isDash(u)) u++;
+      if (this.k(u) === K.unit && this.val[u]! > 0) {
+        this.out.push(v / 10, this.start[i]!, this.end[i]!, i);
+        this.out.push(this.val[u]!, this.start[u]!, this.end[u]!, u);
+        this.v = v + this.val[u]!;
+        return u + 1;
       }
-      return { out: wordDigits(t.value, 2, t, i), next: i + 1, v: t.value };
+      this.twoDigits(v, i);
+      this.v = v;
+      return i + 1;
     }
-    if (t.kind === 'digits' && t.word.length <= 2) {
-      const k = this.kind(i + 1);
-      if (k !== 'hundred' && k !== 'thousand') return null;
-      const out = [...t.word].map((ch, k2) => ({
-        d: ch.charCodeAt(0) - 48,
-        span: partition(t, t.word.length)[k2]!,
-        tok: i,
-      }));
-      return { out, next: i + 1, v: Number(t.word) };
+    if (kind === K.digits) {
+      const s = this.start[i]!;
+      const len = this.end[i]! - s;
+      if (len > 2) return -1;
+      const k = this.k(i + 1);
+      if (k !== K.hundred && k !== K.thousand) return -1;
+      const at = this.out.n;
+      this.out.reserve(len);
+      this.out.n += len;
+      const text = this.text;
+      partitionInto(this.out, at, len, s, this.end[i]!, i, (m) => text.charCodeAt(s + m) - 48);
+      this.v =
+        len === 1 ? text.charCodeAt(s) - 48 : (text.charCodeAt(s) - 48) * 10 + text.charCodeAt(s + 1) - 48;
+      return i + 1;
     }
-    return null;
+    return -1;
+  }
+
+  private isDash(i: number): boolean {
+    return (
+      this.kind[i] === K.sep &&
+      this.end[i]! - this.start[i]! === 1 &&
+      this.text.charCodeAt(this.start[i]!) === 45
+    );
   }
 
   /** Skips an "and" that joins a multiplier to its remainder. */
   private afterAnd(i: number): number {
-    if (this.kind(i) !== 'and') return i;
-    const k = this.kind(i + 1);
-    return k === 'unit' || k === 'teen' || k === 'tens' ? i + 1 : i;
+    if (this.k(i) !== K.and) return i;
+    const k = this.k(i + 1);
+    return k === K.unit || k === K.teen || k === K.tens ? i + 1 : i;
   }
 
-  /** value [hundred [and] [value]] — returns digits padded by the hundred word. */
-  private hundreds(i: number, allowZero: boolean): { out: Emission[]; next: number } | null {
-    const p = this.value(i, allowZero);
-    if (!p) return null;
-    const h = this.tokens[p.next];
-    if (h?.kind !== 'hundred' || p.v === 0) return p;
-    const j = this.afterAnd(p.next + 1);
+  /** value [hundred [and] [value]] — appends digits padded by the hundred word; next token or -1. */
+  private hundreds(i: number, allowZero: boolean): number {
+    const next = this.value(i, allowZero);
+    if (next < 0) return -1;
+    if (this.k(next) !== K.hundred || this.v === 0) return next;
+    const out = this.out;
+    const at = out.n;
+    const j = this.afterAnd(next + 1);
     const r = this.value(j, false);
-    const rem = r && r.v < 100 ? r : null;
-    const pad = 2 - (rem ? rem.out.length : 0);
-    const zeros = pad > 0 ? wordDigits(0, pad, h, p.next) : [];
-    return { out: [...p.out, ...zeros, ...(rem?.out ?? [])], next: rem ? rem.next : p.next + 1 };
+    const remLen = r >= 0 ? out.n - at : 0;
+    const pad = 2 - remLen;
+    if (pad > 0) {
+      out.open(at, pad);
+      partitionInto(out, at, pad, this.start[next]!, this.end[next]!, next, ZERO);
+    }
+    return r >= 0 ? r : next + 1;
   }
 
   /** hundreds [thousand [and] [hundreds]] */
-  private number(i: number): { out: Emission[]; next: number } | null {
-    const p = this.hundreds(i, true);
-    if (!p) return null;
-    const th = this.tokens[p.next];
-    if (th?.kind !== 'thousand' || p.out.every((e) => e.d === 0)) return p;
-    const j = this.afterAnd(p.next + 1);
-    const r = this.hundreds(j, false);
-    const rem = r && r.out.length <= 3 ? r : null;
-    const pad = 3 - (rem ? rem.out.length : 0);
-    const zeros = pad > 0 ? wordDigits(0, pad, th, p.next) : [];
-    return { out: [...p.out, ...zeros, ...(rem?.out ?? [])], next: rem ? rem.next : p.next + 1 };
+  private number(i: number): number {
+    const out = this.out;
+    const from = out.n;
+    const next = this.hundreds(i, true);
+    if (next < 0) return -1;
+    if (this.k(next) !== K.thousand) return next;
+    let allZero = true;
+    for (let k = from; k < out.n; k++) if (out.d[k] !== 0) allZero = false;
+    if (allZero) return next;
+    const at = out.n;
+    const j = this.afterAnd(next + 1);
+    let r = this.hundreds(j, false);
+    if (r >= 0 && out.n - at > 3) {
+      out.n = at;
+      r = -1;
+    }
+    const pad = 3 - (r >= 0 ? out.n - at : 0);
+    if (pad > 0) {
+      out.open(at, pad);
+      partitionInto(out, at, pad, this.start[next]!, this.end[next]!, next, ZERO);
+    }
+    return r >= 0 ? r : next + 1;
   }
 
-  /** One spoken chunk starting at `i`, or null when `i` does not start a number. */
-  chunk(i: number): { out: Emission[]; next: number; isDigitToken: boolean } | null {
-    const t = this.tokens[i];
-    if (!t) return null;
-    if (t.kind === 'mult') {
-      const x = this.tokens[i + 1];
+  /** True after `chunk` when the chunk was a plain ASCII digit token. */
+  isDigitToken = false;
+
+  /**
+   * One spoken chunk starting at `i`: its digits replace `out`; returns the next token, or -1
+   * when `i` does not start a number.
+   */
+  chunk(i: number): number {
+    const out = this.out;
+    out.n = 0;
+    this.isDigitToken = false;
+    if (i >= this.n) return -1;
+    const kind = this.kind[i]!;
+    if (kind === K.mult) {
+      if (i + 1 >= this.n) return -1;
+      const xk = this.kind[i + 1]!;
       const d =
-        x?.kind === 'unit' ? x.value : x?.kind === 'digits' && x.word.length === 1 ? Number(x.word) : -1;
-      if (!x || d < 0) return null;
-      const out = partition(t, t.value - 1).map((span) => ({ d, span, tok: i }));
-      out.push({ d, span: { start: x.start, end: x.end }, tok: i + 1 });
-      return { out, next: i + 2, isDigitToken: false };
+        xk === K.unit
+          ? this.val[i + 1]!
+          : xk === K.digits && this.end[i + 1]! - this.start[i + 1]! === 1
+            ? this.text.charCodeAt(this.start[i + 1]!) - 48
+            : -1;
+      if (d < 0) return -1;
+      const times = this.val[i]! - 1;
+      out.reserve(times + 1);
+      out.n = times;
+      partitionInto(out, 0, times, this.start[i]!, this.end[i]!, i, () => d);
+      out.push(d, this.start[i + 1]!, this.end[i + 1]!, i + 1);
+      return i + 2;
     }
-    const n = this.number(i);
-    if (n) return { out: n.out, next: n.next, isDigitToken: false };
-    if (t.kind === 'digits') {
-      const out = [...t.word].map((ch, k) => ({
-        d: ch.charCodeAt(0) - 48,
-        span: { start: t.start + k, end: t.start + k + 1 },
-        tok: i,
-      }));
-      return { out, next: i + 1, isDigitToken: true };
+    // A digit token not followed by hundred/thousand is never a number() (see value()).
+    const after = this.k(i + 1);
+    const plainDigits = kind === K.digits && after !== K.hundred && after !== K.thousand;
+    if (!plainDigits) {
+      const next = this.number(i);
+      if (next >= 0) return next;
+      out.n = 0;
     }
-    return null;
+    if (kind === K.digits) {
+      const s = this.start[i]!;
+      const len = this.end[i]! - s;
+      out.reserve(len);
+      for (let k = 0; k < len; k++) {
+        out.d[k] = this.text.charCodeAt(s + k) - 48;
+        out.s[k] = s + k;
+        out.e[k] = s + k + 1;
+        out.tok[k] = i;
+      }
+      out.n = len;
+      this.isDigitToken = true;
+      return i + 1;
+    }
+    return -1;
   }
 
   /** Index after `i` skipping fillers and separators. */
   skipSoft(i: number): number {
     let j = i;
-    while (j < this.tokens.length && (this.kind(j) === 'filler' || this.kind(j) === 'sep')) j++;
+    while (j < this.n && (this.kind[j] === K.filler || this.kind[j] === K.sep)) j++;
     return j;
   }
 
@@ -189,60 +460,66 @@ class Parser {
   markerEnd(i: number): number {
     let head = false;
     let j = i;
-    for (let steps = 0; steps < MAX_MARKER_TOKENS && j < this.tokens.length; steps++) {
-      const t = this.tokens[j]!;
-      if (t.kind === 'marker') head ||= t.value === 1;
-      else if (t.kind !== 'filler' && t.kind !== 'sep') break;
+    for (let steps = 0; steps < MAX_MARKER_TOKENS && j < this.n; steps++) {
+      const k = this.kind[j]!;
+      if (k === K.marker) head ||= this.val[j] === 1;
+      else if (k !== K.filler && k !== K.sep) break;
       j++;
     }
-    return head && this.chunk(j) ? j : -1;
+    return head && this.chunk(j) >= 0 ? j : -1;
   }
 }
 
 type Correction = { at: number; group: number; notLen: number };
 
-/** Accumulates one run; handles pauses and self-corrections. */
+/**
+ * Accumulates runs into one {@link RunStore}; handles pauses and self-corrections. Positions
+ * (`at`, `groupStart`) are relative to the current run's `base`.
+ */
 class RunBuilder {
-  digits: number[] = [];
-  spanStart: number[] = [];
-  spanEnd: number[] = [];
-  coverStart: number[] = [];
-  coverEnd: number[] = [];
-  chunkStart: boolean[] = [];
-  tokenIndex: number[] = [];
+  constructor(readonly store: RunStore) {}
+  private base = 0;
   firstToken = -1;
   lastToken = -1;
   private pendingPause = false;
   private groupStart = 0;
   private corr: Correction | null = null;
 
+  /** Digits in the current run. */
+  get length(): number {
+    return this.store.n - this.base;
+  }
+
   pause(): void {
     this.pendingPause = true;
   }
 
-  emitChunk(out: Emission[], lastTok: number): void {
+  emitChunk(out: Emissions, lastTok: number): void {
     if (this.pendingPause) {
-      if (this.corr && this.digits.length > this.corr.at) this.resolve();
-      this.groupStart = this.digits.length;
+      if (this.corr && this.length > this.corr.at) this.resolve();
+      this.groupStart = this.length;
       this.pendingPause = false;
     }
-    for (let k = 0; k < out.length; k++) {
-      const e = out[k]!;
-      this.digits.push(e.d);
-      this.spanStart.push(e.span.start);
-      this.spanEnd.push(e.span.end);
-      this.coverStart.push(e.span.start);
-      this.coverEnd.push(e.span.end);
-      this.chunkStart.push(k === 0);
-      this.tokenIndex.push(e.tok);
+    const st = this.store;
+    st.reserve(out.n);
+    let j = st.n;
+    for (let k = 0; k < out.n; k++, j++) {
+      st.digit[j] = out.d[k]!;
+      st.spanStart[j] = out.s[k]!;
+      st.spanEnd[j] = out.e[k]!;
+      st.coverStart[j] = out.s[k]!;
+      st.coverEnd[j] = out.e[k]!;
+      st.chunkStart[j] = k === 0 ? 1 : 0;
+      st.tokenIndex[j] = out.tok[k]!;
     }
-    if (this.firstToken < 0) this.firstToken = out[0]?.tok ?? lastTok;
+    st.n = j;
+    if (this.firstToken < 0) this.firstToken = out.n > 0 ? out.tok[0]! : lastTok;
     this.lastToken = lastTok;
   }
 
   startCorrection(): void {
     if (this.corr) this.resolve();
-    const len = this.digits.length;
+    const len = this.length;
     this.corr = { at: len, group: len - this.groupStart, notLen: -1 };
     this.pendingPause = false;
     this.groupStart = len;
@@ -251,113 +528,136 @@ class RunBuilder {
   /** "not X": X (already parsed, `count` digits ending at `end`) names the digits B replaces. */
   correctionNot(count: number, end: number, lastTok: number): boolean {
     const c = this.corr;
-    if (!c || this.digits.length <= c.at) return false;
+    if (!c || this.length <= c.at) return false;
     c.notLen = count;
-    const last = this.coverEnd.length - 1;
-    this.coverEnd[last] = Math.max(this.coverEnd[last]!, end);
+    const last = this.store.n - 1;
+    this.store.coverEnd[last] = Math.max(this.store.coverEnd[last]!, end);
     this.lastToken = lastTok;
     this.resolve();
     return true;
   }
 
   get correcting(): boolean {
-    return this.corr !== null && this.digits.length > this.corr.at;
+    return this.corr !== null && this.length > this.corr.at;
   }
 
   private resolve(): void {
     const c = this.corr;
     this.corr = null;
     if (!c) return;
-    const lenB = this.digits.length - c.at;
+    const lenB = this.length - c.at;
     if (lenB === 0) return;
     const k = Math.min(c.notLen >= 0 ? c.notLen : Math.min(lenB, c.group), c.at);
     if (k === 0) return;
     const from = c.at - k;
-    this.coverStart[c.at] = Math.min(this.coverStart[c.at]!, this.coverStart[from]!);
-    for (const arr of [
-      this.digits,
-      this.spanStart,
-      this.spanEnd,
-      this.coverStart,
-      this.coverEnd,
-      this.chunkStart,
-      this.tokenIndex,
-    ] as unknown[][]) {
-      arr.splice(from, k);
-    }
-    this.chunkStart[from] = true;
+    const st = this.store;
+    const b = this.base;
+    st.coverStart[b + c.at] = Math.min(st.coverStart[b + c.at]!, st.coverStart[b + from]!);
+    st.remove(b + from, k);
+    st.chunkStart[b + from] = 1;
     this.groupStart = from;
   }
 
+  /** Closes the current run (null when it has no digit) and starts a fresh one. */
   finish(): SpokenRun | null {
     if (this.corr) this.resolve();
-    if (this.digits.length === 0) return null;
-    return {
-      digits: digitString(this.digits),
-      spanStart: this.spanStart,
-      spanEnd: this.spanEnd,
-      coverStart: this.coverStart,
-      coverEnd: this.coverEnd,
-      chunkStart: this.chunkStart,
-      tokenIndex: this.tokenIndex,
-      firstToken: this.firstToken,
-      lastToken: this.lastToken,
-    };
+    const len = this.length;
+    const run =
+      len === 0
+        ? null
+        : new SpokenRun(
+            this.store,
+            this.base,
+            digitString(this.store.digit, this.base, len),
+            this.firstToken,
+            this.lastToken,
+          );
+    this.base = this.store.n;
+    this.firstToken = -1;
+    this.lastToken = -1;
+    this.pendingPause = false;
+    this.groupStart = 0;
+    return run;
   }
 }
 
-function digitString(digits: number[]): string {
-  let s = '';
-  for (const d of digits) s += String.fromCharCode(d + 48);
-  return s;
+const LATIN1 = new TextDecoder('latin1');
+
+/** The digits `[from, from + len)` as a flat string (a long concatenation would be a rope, slow to index). */
+function digitString(digit: Uint8Array, from: number, len: number): string {
+  if (len <= 32) {
+    let s = '';
+    for (let k = from; k < from + len; k++) s += String.fromCharCode(digit[k]! + 48);
+    return s;
+  }
+  const codes = new Uint8Array(len);
+  for (let k = 0; k < len; k++) codes[k] = digit[from + k]! + 48;
+  return LATIN1.decode(codes);
 }
 
 /** Builds the digit runs of already-tokenized text. */
-export function spokenRunsOf(tokens: SpokenToken[]): SpokenRun[] {
+export function spokenRunsOf(tokens: SpokenTokens): SpokenRun[] {
   const parser = new Parser(tokens);
+  const out = parser.out;
+  out.n = 0;
+  const store = sharedStore;
+  store.n = 0;
+  const { kind, end } = tokens;
+  const n = tokens.length;
   const runs: SpokenRun[] = [];
-  let b = new RunBuilder();
+  const b = new RunBuilder(store);
   const close = (): void => {
     const run = b.finish();
     if (run) runs.push(run);
-    b = new RunBuilder();
   };
   let i = 0;
-  while (i < tokens.length) {
-    const t = tokens[i]!;
-    if (t.kind === 'filler' || t.kind === 'sep') {
+  while (i < n) {
+    const k = kind[i]!;
+    if (k === K.filler || k === K.sep) {
       b.pause();
       i++;
       continue;
     }
-    const c = parser.chunk(i);
-    if (c) {
-      if (c.isDigitToken) b.pause();
-      b.emitChunk(c.out, c.next - 1);
-      if (c.isDigitToken) b.pause();
-      i = c.next;
-      continue;
-    }
-    if (b.digits.length > 0 && t.kind === 'marker') {
-      const j = parser.markerEnd(i);
-      if (j >= 0) {
-        b.startCorrection();
-        i = j;
+    // Plain words (most of prose) start no number, marker or "not": they only close the run.
+    if (k !== K.word) {
+      const next = parser.chunk(i);
+      if (next >= 0) {
+        const digitToken = parser.isDigitToken;
+        if (digitToken) b.pause();
+        b.emitChunk(out, next - 1);
+        if (digitToken) b.pause();
+        i = next;
         continue;
       }
-    }
-    if (t.kind === 'not' && b.correcting) {
-      const j = parser.skipSoft(i + 1);
-      const x = parser.chunk(j);
-      if (x && b.correctionNot(x.out.length, tokens[x.next - 1]!.end, x.next - 1)) {
-        i = x.next;
-        continue;
+      if (b.length > 0 && k === K.marker) {
+        const j = parser.markerEnd(i);
+        if (j >= 0) {
+          b.startCorrection();
+          i = j;
+          continue;
+        }
+      }
+      if (k === K.not && b.correcting) {
+        const j = parser.skipSoft(i + 1);
+        const next = parser.chunk(j);
+        if (next >= 0 && b.correctionNot(out.n, end[next - 1]!, next - 1)) {
+          i = next;
+          continue;
+        }
       }
     }
-    close();
+    // An empty run has no state worth closing (no digits, so no pending correction either).
+    if (b.length > 0) close();
     i++;
   }
   close();
+  if (store.digit.length > KEEP_ENTRIES)
+    sharedStore = new RunStore(1024); // the runs keep `store`
+  else if (runs.length > 0) {
+    const own = store.compact();
+    for (const r of runs) r.store = own;
+  }
+  if (out.d.length > KEEP_ENTRIES) sharedEmissions = new Emissions();
   return runs;
 }
 
@@ -380,7 +680,9 @@ export function normalizeSpokenDigits(text: string): {
   const spans: Span[] = [];
   for (const r of runs) {
     digits += r.digits;
-    for (let i = 0; i < r.spanStart.length; i++) spans.push({ start: r.spanStart[i]!, end: r.spanEnd[i]! });
+    const { spanStart, spanEnd } = r.store;
+    for (let i = r.offset; i < r.offset + r.digits.length; i++)
+      spans.push({ start: spanStart[i]!, end: spanEnd[i]! });
   }
   return { digits, spans };
 }

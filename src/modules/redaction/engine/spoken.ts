@@ -6,10 +6,10 @@
  * transcript can carry it from one utterance to the next.
  */
 
-import { expiryLength, panWindows } from './spoken-card.ts';
+import { expiryLength, MIN_PAN, panWindows } from './spoken-card.ts';
 import { type Cue, findCues } from './spoken-cues.ts';
 import { type SpokenRun, spokenNumbers } from './spoken-numbers.ts';
-import type { SpokenToken } from './spoken-tokens.ts';
+import { K, type SpokenTokens, vocabId } from './spoken-tokens.ts';
 import { DetectionLimitError, type EntityType, type Finding } from './types.ts';
 
 /** Default input limit: longer texts are refused with {@link DetectionLimitError} (fail closed). */
@@ -29,12 +29,15 @@ const SCORE_CANDIDATE = 0.6;
 const SCORE_CVV_CUED = 0.9;
 const SCORE_AFTER_PAN = 0.8;
 
+const W_OF = vocabId('of');
+const W_THE = vocabId('the');
+
 /** A PAN found in a run: digits `[s, e)`. Parts of one multi-turn PAN share `group`. */
 export type PanWindow = { s: number; e: number; rule: string; group: { score: number | null } | null };
 
 /** Tokens, digit runs, cues and PAN windows (per run) of one text. */
 export type SpokenAnalysis = {
-  tokens: SpokenToken[];
+  tokens: SpokenTokens;
   runs: SpokenRun[];
   cues: Cue[];
   pans: PanWindow[][];
@@ -72,9 +75,11 @@ export function assertInputLimit(length: number, max = DEFAULT_MAX_INPUT_CHARS):
 export function analyzeSpoken(text: string): SpokenAnalysis {
   const { tokens, runs } = spokenNumbers(text);
   const pans = runs.map((r) =>
-    panWindows(r.digits, (i) => i === r.digits.length || r.chunkStart[i] === true).map(
-      (w): PanWindow => ({ ...w, rule: 'pan.spoken', group: null }),
-    ),
+    r.digits.length < MIN_PAN
+      ? []
+      : panWindows(r.digits, r.store.chunkStart, r.offset).map(
+          (w): PanWindow => ({ s: w.s, e: w.e, rule: 'pan.spoken', group: null }),
+        ),
   );
   return { tokens, runs, cues: findCues(tokens), pans };
 }
@@ -83,15 +88,19 @@ export function analyzeSpoken(text: string): SpokenAnalysis {
 export function runRange(run: SpokenRun, s: number, e: number): { start: number; end: number } {
   let start = Number.POSITIVE_INFINITY;
   let end = 0;
-  for (let i = s; i < e; i++) {
-    start = Math.min(start, run.coverStart[i]!);
-    end = Math.max(end, run.coverEnd[i]!);
+  const { coverStart, coverEnd } = run.store;
+  for (let i = run.offset + s; i < run.offset + e; i++) {
+    start = Math.min(start, coverStart[i]!);
+    end = Math.max(end, coverEnd[i]!);
   }
   return { start, end };
 }
 
 const isBoundary = (run: SpokenRun, i: number): boolean =>
-  i === run.digits.length || run.chunkStart[i] === true;
+  i === run.digits.length || run.store.chunkStart[run.offset + i] === 1;
+
+/** Token that spoke digit `i` of a run. */
+const tokenOf = (run: SpokenRun, i: number): number => run.store.tokenIndex[run.offset + i]!;
 
 /**
  * Classifies every run of an analysed text with the carried `state` (updated in place) and returns
@@ -139,15 +148,16 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
   const monthBefore = (tok: number): Cue | undefined => {
     let j = tok - 1;
     while (j >= 0) {
-      const t = tokens[j]!;
-      if (t.kind === 'filler' || t.kind === 'sep' || t.word === 'of' || t.word === 'the') j--;
+      const k = tokens.kind[j]!;
+      const w = tokens.wid[j]!;
+      if (k === K.filler || k === K.sep || w === W_OF || w === W_THE) j--;
       else break;
     }
     return monthByLast.get(j);
   };
 
   const segment = (run: SpokenRun, a0: number, b: number): void => {
-    const firstTok = run.tokenIndex[a0]!;
+    const firstTok = tokenOf(run, a0);
     const at = g(firstTok);
     const expCue = at - state.expiryCueAt <= CUE_WINDOW;
     const cvvCue = at - state.cvvCueAt <= CUE_WINDOW;
@@ -167,7 +177,7 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
       const n = expiryLength(run.digits, a0, b, month !== undefined, expCue);
       if (n > 0 && isBoundary(run, a0 + n)) {
         const range = runRange(run, a0, a0 + n);
-        if (month) range.start = tokens[month.first]!.start;
+        if (month) range.start = tokens.start[month.first]!;
         push('CARD_EXPIRY', range, expCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'expiry.spoken');
         state.expiryCueAt = Number.NEGATIVE_INFINITY;
         state.expiryAfterPan = true;
@@ -187,9 +197,9 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
     const windows = a.pans[r] ?? [];
     if (windows.length === 0) {
       const cand = candidateLength(run);
-      if (cand > 0 && cardCueNear(run.firstToken, run.tokenIndex[cand - 1]!)) {
+      if (cand > 0 && cardCueNear(run.firstToken, tokenOf(run, cand - 1))) {
         push('PAN', runRange(run, 0, cand), SCORE_CANDIDATE, 'pan.spoken.candidate');
-        panSeen(run.tokenIndex[cand - 1]!);
+        panSeen(tokenOf(run, cand - 1));
         if (cand < run.digits.length) segment(run, cand, run.digits.length);
         return;
       }
@@ -197,10 +207,10 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
     let pos = 0;
     for (const w of windows) {
       if (w.s > pos) segment(run, pos, w.s);
-      const lastTok = run.tokenIndex[w.e - 1]!;
+      const lastTok = tokenOf(run, w.e - 1);
       let score = w.group?.score ?? null;
       if (score === null) {
-        score = cardCueNear(run.tokenIndex[w.s]!, lastTok) ? SCORE_CUED : SCORE_PLAIN;
+        score = cardCueNear(tokenOf(run, w.s), lastTok) ? SCORE_CUED : SCORE_PLAIN;
         if (w.group) w.group.score = score;
       }
       push('PAN', runRange(run, w.s, w.e), score, w.rule);

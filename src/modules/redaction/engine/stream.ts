@@ -21,7 +21,7 @@
  */
 import { detect } from './detect.ts';
 import { applyOperators, type RedactionPolicy } from './mask.ts';
-import { type SpokenToken, tokenizeSpoken } from './spoken-tokens.ts';
+import { isSpace, K, type SpokenTokens, tokenizeSpoken } from './spoken-tokens.ts';
 import { DetectionLimitError, type Finding } from './types.ts';
 
 export { createTranscriptRedactor, type TranscriptRedactor } from './stream-transcript.ts';
@@ -42,18 +42,19 @@ export type TextRedactor = { push(chunk: string): string; end(): string };
 export type TextRedactorOptions = { maxHoldbackChars?: number };
 
 /** Index `k` of each token that starts a safe gap (whitespace between two plain words). */
-function safeGaps(buf: string, tokens: SpokenToken[]): number[] {
+function safeGaps(buf: string, tokens: SpokenTokens): number[] {
+  const { kind, start, end } = tokens;
+  const n = tokens.length;
   const gaps: number[] = [];
   let prevWord = -1; // index of the last non-separator token before k
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k]!;
-    if (k > 0 && prevWord >= 0 && t.start > tokens[k - 1]!.end && /\s/.test(buf[t.start - 1]!)) {
-      let next = k;
-      while (next < tokens.length && tokens[next]!.kind === 'sep') next++;
-      const after = tokens[next];
-      if (tokens[prevWord]!.kind === 'word' && after !== undefined && after.kind === 'word') gaps.push(k);
+  let after = 0; // first non-separator token at or after k
+  for (let k = 0; k < n; k++) {
+    if (k > 0 && prevWord >= 0 && start[k]! > end[k - 1]! && isSpace(buf.charCodeAt(start[k]! - 1))) {
+      if (after < k) after = k;
+      while (after < n && kind[after] === K.sep) after++;
+      if (kind[prevWord] === K.word && after < n && kind[after] === K.word) gaps.push(k);
     }
-    if (t.kind !== 'sep') prevWord = k;
+    if (kind[k] !== K.sep) prevWord = k;
   }
   return gaps;
 }
@@ -107,24 +108,24 @@ export function createTextRedactor(
   const tryCut = (): string => {
     const tokens = tokenizeSpoken(buf);
     const gaps = safeGaps(buf, tokens);
-    const candidates = gaps.filter((k) => tokens[k]!.start > done && tokens.length - k >= HOLD_TOKENS);
+    const candidates = gaps.filter((k) => tokens.start[k]! > done && tokens.length - k >= HOLD_TOKENS);
     if (candidates.length === 0) return '';
     const findings = detect(buf);
     let cut = -1;
     for (let i = candidates.length - 1; i >= 0 && cut < 0; i--) {
       const k = candidates[i]!;
-      if (!inside(tokens[k]!.start, findings)) cut = k;
+      if (!inside(tokens.start[k]!, findings)) cut = k;
     }
     if (cut < 0) return '';
-    const pos = tokens[cut]!.start;
+    const pos = tokens.start[cut]!;
     const out = redactSlice(buf, done, pos, findings, policy);
     done = pos;
     // Keep CONTEXT_TOKENS tokens of emitted text, starting at a safe gap outside every finding.
     let keepFrom = 0;
     for (let i = gaps.length - 1; i >= 0; i--) {
       const k = gaps[i]!;
-      if (k <= cut - CONTEXT_TOKENS && !inside(tokens[k]!.start, findings)) {
-        keepFrom = tokens[k]!.start;
+      if (k <= cut - CONTEXT_TOKENS && !inside(tokens.start[k]!, findings)) {
+        keepFrom = tokens.start[k]!;
         break;
       }
     }

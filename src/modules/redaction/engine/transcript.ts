@@ -14,7 +14,7 @@ import {
   type SpokenAnalysis,
 } from './spoken.ts';
 import { panWindows } from './spoken-card.ts';
-import { type SpokenToken, tokenizeSpoken } from './spoken-tokens.ts';
+import { K, type SpokenTokens, tokenizeSpoken, vocabId } from './spoken-tokens.ts';
 import type { Utterance } from './transcript-format.ts';
 import type { Finding } from './types.ts';
 
@@ -67,10 +67,10 @@ const BACKCHANNELS = [
   'uh',
   'um',
   'and',
-].map((p) => p.split(' '));
+].map((p) => p.split(' ').map(vocabId));
 
 /** Words allowed before the digits of a continuing turn, and after the digits of a turn that goes on. */
-const LEAD_WORDS = new Set([
+const LEAD_WORDS = idSet([
   'and',
   'then',
   'okay',
@@ -84,16 +84,32 @@ const LEAD_WORDS = new Set([
   'next',
   'sure',
 ]);
-const TRAIL_WORDS = new Set(['and', 'then', 'okay', 'ok', 'right']);
+const TRAIL_WORDS = idSet(['and', 'then', 'okay', 'ok', 'right']);
 
-const soft = (t: SpokenToken): boolean => t.kind === 'filler' || t.kind === 'sep';
+/** Membership by vocabulary id: `set[id] === 1`. */
+function idSet(words: string[]): Uint8Array {
+  const ids = words.map(vocabId);
+  const set = new Uint8Array(Math.max(...ids) + 1);
+  for (const id of ids) set[id] = 1;
+  return set;
+}
+const inSet = (set: Uint8Array, id: number): boolean => id >= 0 && set[id] === 1;
+
+const soft = (t: SpokenTokens, i: number): boolean => t.kind[i] === K.filler || t.kind[i] === K.sep;
 
 /** True when a turn's text only acknowledges (or is empty): the streaming redactor keeps holding. */
 export const isBackchannelText = (text: string): boolean => isBackchannel(tokenizeSpoken(text));
 
 /** True when the utterance only acknowledges (or is empty), so it may sit inside a split PAN. */
-function isBackchannel(tokens: SpokenToken[]): boolean {
-  const words = tokens.filter((t) => t.kind !== 'sep').map((t) => t.word);
+function isBackchannel(tokens: SpokenTokens): boolean {
+  const { kind, wid } = tokens;
+  const words: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (kind[i] === K.sep) continue;
+    // A word no phrase names (id -1) can never be matched: not a backchannel.
+    if (wid[i]! < 0) return false;
+    words.push(wid[i]!);
+  }
   let i = 0;
   while (i < words.length) {
     let best = 0;
@@ -113,8 +129,7 @@ function leadingRun(a: SpokenAnalysis): number {
   const run = a.runs[0];
   if (!run) return -1;
   for (let i = 0; i < run.firstToken; i++) {
-    const t = a.tokens[i]!;
-    if (!soft(t) && !LEAD_WORDS.has(t.word)) return -1;
+    if (!soft(a.tokens, i) && !inSet(LEAD_WORDS, a.tokens.wid[i]!)) return -1;
   }
   return 0;
 }
@@ -125,8 +140,7 @@ function trailingRun(a: SpokenAnalysis): number {
   const run = a.runs[r];
   if (!run) return -1;
   for (let i = run.lastToken + 1; i < a.tokens.length; i++) {
-    const t = a.tokens[i]!;
-    if (!soft(t) && !TRAIL_WORDS.has(t.word)) return -1;
+    if (!soft(a.tokens, i) && !inSet(TRAIL_WORDS, a.tokens.wid[i]!)) return -1;
   }
   return r;
 }
@@ -139,7 +153,9 @@ function stitch(chain: Part[], analyses: SpokenAnalysis[], utterances: Utterance
   let digits = '';
   const partOf: number[] = [];
   const offsets: number[] = [];
-  const chunkStart: boolean[] = [];
+  let total = 0;
+  for (const p of chain) total += analyses[p.u]!.runs[p.r]!.digits.length;
+  const chunkStart = new Uint8Array(total);
   /** Per digit, the chain-coordinate [start, end) of the single-turn PAN covering it, if any. */
   const single: Array<[number, number] | null> = [];
   chain.forEach((p, k) => {
@@ -147,9 +163,10 @@ function stitch(chain: Part[], analyses: SpokenAnalysis[], utterances: Utterance
     const off = digits.length;
     offsets.push(off);
     digits += run.digits;
+    const starts = run.store.chunkStart;
     for (let i = 0; i < run.digits.length; i++) {
       partOf.push(k);
-      chunkStart.push(i === 0 || run.chunkStart[i] === true);
+      chunkStart[off + i] = i === 0 || starts[run.offset + i] === 1 ? 1 : 0;
       single.push(null);
     }
     for (const w of analyses[p.u]!.pans[p.r]!) {
@@ -167,7 +184,7 @@ function stitch(chain: Part[], analyses: SpokenAnalysis[], utterances: Utterance
     if ((head && head[0] < s) || (tail && tail[1] > e)) return false;
     return utterances[chain[last]!.u]!.end - utterances[chain[first]!.u]!.start <= MAX_SPAN_SECONDS;
   };
-  const windows = panWindows(digits, (i) => i === digits.length || chunkStart[i] === true, accept);
+  const windows = panWindows(digits, chunkStart, 0, accept);
   for (const w of windows) {
     const group = { score: null };
     for (let k = partOf[w.s]!; k <= partOf[w.e - 1]!; k++) {
@@ -229,10 +246,25 @@ export function detectTranscript(
   utterances: Utterance[],
   options: { maxInputChars?: number } = {},
 ): Array<{ index: number; findings: Finding[] }> {
+  return analyzeTranscript(utterances, options, false).multi;
+}
+
+/**
+ * {@link detectTranscript}, and with `singles` also each utterance's findings as a text on its own
+ * (`detectSpoken(u.text)`), from the same analysis: the pipeline needs both.
+ */
+export function analyzeTranscript(
+  utterances: Utterance[],
+  options: { maxInputChars?: number },
+  singles: boolean,
+): { multi: Array<{ index: number; findings: Finding[] }>; single: Finding[][] } {
   let total = 0;
   for (const u of utterances) total += u.text.length;
   assertInputLimit(total, options.maxInputChars ?? DEFAULT_MAX_INPUT_CHARS);
   const analyses = utterances.map((u) => analyzeSpoken(u.text));
+  // Before stitching, an analysis is exactly what detectSpoken classifies (classifying it with a
+  // fresh state changes nothing in it).
+  const single = singles ? analyses.map((a) => classifySpoken(a, newSpokenState())) : [];
   stitchAll(utterances, analyses);
   const state = newSpokenState();
   let panSpeaker: string | null = null;
@@ -251,5 +283,5 @@ export function detectTranscript(
     }
     if (findings.length > 0) out.push({ index, findings });
   });
-  return out;
+  return { multi: out, single };
 }
