@@ -11,31 +11,142 @@ export const HAS_LETTER = 2;
 /** Token's first character is an uppercase letter. */
 export const UPPER_FIRST = 4;
 
-/** Tokens of one text, as parallel arrays; `word(i)` is the lowercased token (’ folded to '). */
+/**
+ * Tokens of one text, as parallel arrays; `word(i)` is the lowercased token (’ folded to '), and
+ * `id(i)` its vocabulary id ({@link vocabId}), 0 when the word is in no cue or word list.
+ */
 export type Tokens = {
   readonly text: string;
   readonly starts: Int32Array;
   readonly ends: Int32Array;
   readonly flags: Uint8Array;
+  /** Vocabulary id of each token's lowercased word ({@link vocabId}), 0 when it is in no list. */
+  readonly ids: Int32Array;
+  /** Index of the nearest token before each token whose id is not 0, or -1. */
+  readonly prevKnown: Int32Array;
   word(i: number): string;
+  id(i: number): number;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary: every word of a cue phrase or word list gets a small id, so the detectors compare
+// ids instead of lower-casing and slicing each token. ASCII tokens are looked up from their char
+// codes during tokenization (no string is built); other tokens are lower-cased on first use.
+
+const vocabWords: string[] = [''];
+const vocabByWord = new Map<string, number>();
+/** Open-addressing table of ASCII vocabulary words by hash: slot → id, 0 empty. */
+let vocabTable = new Int32Array(1024);
+let vocabMaxLen = 0;
+
+/** Hash step over lowercased char codes; the same function runs over text and vocabulary. */
+const hashStep = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193);
+const HASH_SEED = 0x811c9dc5 | 0;
+const slotOf = (h: number, mask: number): number => (h ^ (h >>> 15)) & mask;
+
+function tableInsert(table: Int32Array, w: string, id: number): void {
+  let h = HASH_SEED;
+  for (let i = 0; i < w.length; i++) h = hashStep(h, w.charCodeAt(i));
+  const mask = table.length - 1;
+  let slot = slotOf(h, mask);
+  while (table[slot] !== 0) slot = (slot + 1) & mask;
+  table[slot] = id;
+}
+
+const isAsciiWord = (w: string): boolean => {
+  for (let i = 0; i < w.length; i++) if (w.charCodeAt(i) >= 128) return false;
+  return true;
+};
+
+/**
+ * Id of a lowercased word, registering it on first use; every word a detector compares tokens
+ * against must be registered before text is tokenized (module load time).
+ * @example vocabId('card') > 0
+ */
+export function vocabId(word: string): number {
+  let id = vocabByWord.get(word);
+  if (id !== undefined) return id;
+  id = vocabWords.length;
+  vocabWords.push(word);
+  vocabByWord.set(word, id);
+  if (isAsciiWord(word)) {
+    if (word.length > vocabMaxLen) vocabMaxLen = word.length;
+    if (vocabWords.length * 2 > vocabTable.length) {
+      const table = new Int32Array(vocabTable.length * 2);
+      for (let k = 1; k < vocabWords.length; k++)
+        if (isAsciiWord(vocabWords[k]!)) tableInsert(table, vocabWords[k]!, k);
+      vocabTable = table;
+    } else tableInsert(vocabTable, word, id);
+  }
+  return id;
+}
+
+/** Number of vocabulary ids handed out so far (ids are 1 … vocabSize() - 1). */
+export const vocabSize = (): number => vocabWords.length;
+
+/** Vocabulary id of the ASCII text[from, to) lowercased, with `h` its hash, or 0. */
+function lookupAscii(text: string, from: number, to: number, h: number): number {
+  const l = to - from;
+  if (l > vocabMaxLen) return 0;
+  const table = vocabTable;
+  const mask = table.length - 1;
+  let slot = slotOf(h, mask);
+  for (;;) {
+    const id = table[slot]!;
+    if (id === 0) return 0;
+    const w = vocabWords[id]!;
+    if (w.length === l) {
+      let q = 0;
+      while (q < l) {
+        const c = text.charCodeAt(from + q);
+        if ((c >= 65 && c <= 90 ? c + 32 : c) !== w.charCodeAt(q)) break;
+        q++;
+      }
+      if (q === l) return id;
+    }
+    slot = (slot + 1) & mask;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizer.
 
 const WORDLIKE = /[\p{L}\p{M}\p{N}]/u;
 
-/** 0 not a token char, 1 digit, 2 letter (digits outside ASCII count as letters). */
-function charClass(c: number, text: string, i: number): number {
-  if (c >= 48 && c <= 57) return 1;
-  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return 2;
-  if (c < 0xc0) return 0;
-  return WORDLIKE.test(text[i]!) ? 2 : 0;
+/** Class of each UTF-16 code unit: 1 digit, 2 letter (digits outside ASCII count as letters), 3 other; 0 not yet known. */
+const CHAR_CLASS = new Uint8Array(65536);
+for (let c = 0; c < 0xc0; c++)
+  CHAR_CLASS[c] = c >= 48 && c <= 57 ? 1 : (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 2 : 3;
+/** Whether a code unit differs from its lowercase form: 1 no, 2 yes, 0 not yet known. */
+const UPPER_UNIT = new Uint8Array(65536);
+
+/** Fills in CHAR_CLASS for a code unit seen for the first time (a lone code unit decides its class). */
+function learnClass(c: number): number {
+  const cls = WORDLIKE.test(String.fromCharCode(c)) ? 2 : 3;
+  CHAR_CLASS[c] = cls;
+  return cls;
+}
+
+/** 1 digit, 2 letter, 3 not a token char. */
+function charClass(c: number): number {
+  const cls = CHAR_CLASS[c]!;
+  return cls === 0 ? learnClass(c) : cls;
+}
+
+function isUpperUnit(c: number): boolean {
+  let u = UPPER_UNIT[c]!;
+  if (u === 0) {
+    const ch = String.fromCharCode(c);
+    u = ch !== ch.toLowerCase() ? 2 : 1;
+    UPPER_UNIT[c] = u;
+  }
+  return u === 2;
 }
 
 function grow<T extends Int32Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
-
-const isApostrophe = (c: number): boolean => c === 39 || c === 0x2019;
 
 /**
  * Splits `text` into tokens in one pass.
@@ -44,44 +155,54 @@ const isApostrophe = (c: number): boolean => c === 39 || c === 0x2019;
 export function tokenize(text: string): Tokens {
   const n = text.length;
   // Typed arrays sized for a typical token density, doubled when full: fewer allocations than push.
-  let cap = Math.max(16, n >> 3);
+  let cap = Math.max(16, n >> 2);
   let starts = new Int32Array(cap);
   let ends = new Int32Array(cap);
   let flags = new Uint8Array(cap);
+  let ids = new Int32Array(cap);
   let count = 0;
   let i = 0;
   while (i < n) {
     let c = text.charCodeAt(i);
-    let cls = charClass(c, text, i);
-    if (cls === 0) {
+    let cls = CHAR_CLASS[c]!;
+    if (cls === 0) cls = learnClass(c);
+    if (cls === 3) {
       i++;
       continue;
     }
     const start = i;
     let f = 0;
-    if (c < 128 ? c >= 65 && c <= 90 : cls === 2 && text[i] !== text[i]!.toLowerCase()) f |= UPPER_FIRST;
+    if (c < 128 ? c >= 65 && c <= 90 : cls === 2 && isUpperUnit(c)) f |= UPPER_FIRST;
+    let ascii = true;
+    let h = HASH_SEED;
     while (i < n) {
       c = text.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
+      cls = CHAR_CLASS[c]!;
+      if (cls === 0) cls = learnClass(c);
+      if (cls === 1) {
         f |= HAS_DIGIT;
+        h = hashStep(h, c);
         i++;
         continue;
       }
-      cls = charClass(c, text, i);
-      if (cls === 0) {
+      if (cls === 3) {
         // An apostrophe between letters stays inside the word (driver's, O'Brien).
         if (
-          isApostrophe(c) &&
+          (c === 39 || c === 0x2019) &&
           f & HAS_LETTER &&
           i + 1 < n &&
-          charClass(text.charCodeAt(i + 1), text, i + 1) === 2
+          charClass(text.charCodeAt(i + 1)) === 2
         ) {
+          if (c !== 39) ascii = false;
+          h = hashStep(h, c);
           i++;
           continue;
         }
         break;
       }
-      f |= cls === 1 ? HAS_DIGIT : HAS_LETTER;
+      if (c >= 128) ascii = false;
+      f |= HAS_LETTER;
+      h = hashStep(h, c >= 65 && c <= 90 ? c + 32 : c);
       i++;
     }
     if (count === cap) {
@@ -89,32 +210,60 @@ export function tokenize(text: string): Tokens {
       starts = grow(starts, new Int32Array(cap));
       ends = grow(ends, new Int32Array(cap));
       flags = grow(flags, new Uint8Array(cap));
+      ids = grow(ids, new Int32Array(cap));
     }
     starts[count] = start;
     ends[count] = i;
     flags[count] = f;
+    // Lower-casing never shortens a string, so a longer token cannot be a vocabulary word.
+    ids[count] = ascii ? lookupAscii(text, start, i, h) : i - start <= vocabMaxLen ? -1 : 0;
     count++;
   }
-  starts = starts.subarray(0, count);
-  ends = ends.subarray(0, count);
-  flags = flags.subarray(0, count);
-  const words: Array<string | undefined> = [];
-  const s = starts;
-  const e = ends;
+  return tokensOf(
+    text,
+    starts.subarray(0, count),
+    ends.subarray(0, count),
+    flags.subarray(0, count),
+    ids.subarray(0, count),
+  );
+}
+
+/** The {@link Tokens} view; kept apart from the scanning loop so its closures capture no loop variable. */
+function tokensOf(text: string, s: Int32Array, e: Int32Array, flags: Uint8Array, ids: Int32Array): Tokens {
+  let words: Array<string | undefined> | undefined;
+  const prevKnown = new Int32Array(s.length);
+  const word = (k: number): string => {
+    if (words === undefined) {
+      words = [];
+      for (let q = 0; q < s.length; q++) words.push(undefined);
+    }
+    let w = words[k];
+    if (w === undefined) {
+      w = text.slice(s[k], e[k]).toLowerCase();
+      if (w.includes('\u2019')) w = w.replace(/\u2019/g, "'");
+      words[k] = w;
+    }
+    return w;
+  };
+  let prev = -1;
+  for (let k = 0; k < s.length; k++) {
+    prevKnown[k] = prev;
+    let v = ids[k]!;
+    if (v < 0) {
+      v = vocabByWord.get(word(k)) ?? 0;
+      ids[k] = v;
+    }
+    if (v !== 0) prev = k;
+  }
   return {
     text,
     starts: s,
     ends: e,
     flags,
-    word(k: number): string {
-      let w = words[k];
-      if (w === undefined) {
-        w = text.slice(s[k], e[k]).toLowerCase();
-        if (w.includes('\u2019')) w = w.replace(/\u2019/g, "'");
-        words[k] = w;
-      }
-      return w;
-    },
+    ids,
+    prevKnown,
+    word,
+    id: (k: number): number => ids[k]!,
   };
 }
 
@@ -125,6 +274,9 @@ export type CueSet = {
   /** Whether any phrase ends (or starts) with a number, so all-digit tokens must be looked up. */
   readonly lastNumeric: boolean;
   readonly firstNumeric: boolean;
+  /** The phrases as vocabulary ids, indexed by the id of their last (first) word. */
+  readonly lastById: ReadonlyArray<readonly (readonly number[])[] | undefined>;
+  readonly firstById: ReadonlyArray<readonly (readonly number[])[] | undefined>;
 };
 
 /**
@@ -134,6 +286,8 @@ export type CueSet = {
 export function cueSet(phrases: readonly string[]): CueSet {
   const byLast = new Map<string, string[][]>();
   const byFirst = new Map<string, string[][]>();
+  const lastById: Array<number[][] | undefined> = [];
+  const firstById: Array<number[][] | undefined> = [];
   for (const p of phrases) {
     const t = tokenize(p);
     const words: string[] = [];
@@ -143,23 +297,40 @@ export function cueSet(phrases: readonly string[]): CueSet {
     const first = words[0]!;
     byLast.set(last, [...(byLast.get(last) ?? []), words]);
     byFirst.set(first, [...(byFirst.get(first) ?? []), words]);
+    const ids = words.map(vocabId);
+    const lastId = ids[ids.length - 1]!;
+    const firstId = ids[0]!;
+    while (lastById.length <= Math.max(lastId, firstId)) lastById.push(undefined);
+    while (firstById.length <= Math.max(lastId, firstId)) firstById.push(undefined);
+    lastById[lastId] = [...(lastById[lastId] ?? []), ids];
+    firstById[firstId] = [...(firstById[firstId] ?? []), ids];
   }
   const numeric = (keys: Iterable<string>): boolean => [...keys].some((w) => /^[0-9]+$/.test(w));
-  return { byLast, byFirst, lastNumeric: numeric(byLast.keys()), firstNumeric: numeric(byFirst.keys()) };
+  return {
+    byLast,
+    byFirst,
+    lastNumeric: numeric(byLast.keys()),
+    firstNumeric: numeric(byFirst.keys()),
+    lastById,
+    firstById,
+  };
 }
 
 /** Length in tokens of the longest cue phrase ending at token `k`, or 0. */
 export function cueEndingAt(t: Tokens, k: number, cues: CueSet): number {
   if (k < 0 || k >= t.starts.length || (t.flags[k] === HAS_DIGIT && !cues.lastNumeric)) return 0;
-  const list = cues.byLast.get(t.word(k));
-  if (!list) return 0;
+  const ids = t.ids;
+  const id = ids[k]!;
+  if (id === 0) return 0;
+  const list = cues.lastById[id];
+  if (list === undefined) return 0;
   let best = 0;
-  for (const words of list) {
-    const from = k - words.length + 1;
-    if (from < 0 || words.length <= best) continue;
+  for (const phrase of list) {
+    const from = k - phrase.length + 1;
+    if (from < 0 || phrase.length <= best) continue;
     let ok = true;
-    for (let m = 0; m < words.length - 1 && ok; m++) ok = t.word(from + m) === words[m];
-    if (ok) best = words.length;
+    for (let m = 0; m < phrase.length - 1 && ok; m++) ok = ids[from + m] === phrase[m];
+    if (ok) best = phrase.length;
   }
   return best;
 }
@@ -167,14 +338,17 @@ export function cueEndingAt(t: Tokens, k: number, cues: CueSet): number {
 /** Length in tokens of the longest cue phrase starting at token `k`, or 0. */
 export function cueStartingAt(t: Tokens, k: number, cues: CueSet): number {
   if (k < 0 || k >= t.starts.length || (t.flags[k] === HAS_DIGIT && !cues.firstNumeric)) return 0;
-  const list = cues.byFirst.get(t.word(k));
-  if (!list) return 0;
+  const ids = t.ids;
+  const id = ids[k]!;
+  if (id === 0) return 0;
+  const list = cues.firstById[id];
+  if (list === undefined) return 0;
   let best = 0;
-  for (const words of list) {
-    if (k + words.length > t.starts.length || words.length <= best) continue;
+  for (const phrase of list) {
+    if (k + phrase.length > t.starts.length || phrase.length <= best) continue;
     let ok = true;
-    for (let m = 1; m < words.length && ok; m++) ok = t.word(k + m) === words[m];
-    if (ok) best = words.length;
+    for (let m = 1; m < phrase.length && ok; m++) ok = ids[k + m] === phrase[m];
+    if (ok) best = phrase.length;
   }
   return best;
 }
@@ -184,7 +358,11 @@ export function cueStartingAt(t: Tokens, k: number, cues: CueSet): number {
  * @example cueBefore(t, i, CUES.cvv, 6) >= 0
  */
 export function cueBefore(t: Tokens, i: number, cues: CueSet, window: number): number {
-  for (let k = i - 1; k >= 0 && k >= i - window; k--) if (cueEndingAt(t, k, cues) > 0) return k;
+  // Only tokens with a vocabulary id can end a cue, so walk the chain of those.
+  const prev = t.prevKnown;
+  const n = prev.length;
+  let k = i >= n ? Math.min(i - 1, n - 1) : i > 0 ? prev[i]! : -1;
+  for (; k >= 0 && k >= i - window; k = prev[k]!) if (cueEndingAt(t, k, cues) > 0) return k;
   return -1;
 }
 

@@ -11,9 +11,12 @@ import * as validators from './validators.ts';
 
 // Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
 const { CUES, HEALTH_TERMS, HAS_DIGIT, HAS_LETTER, UPPER_FIRST } = context;
-const { cueAfter, cueBefore, cueEndingAt, cueStartingAt, tokenize } = context;
+const { cueAfter, cueBefore, cueEndingAt, cueStartingAt, tokenize, vocabId, vocabSize } = context;
 const { abaValid, IBAN_LENGTHS, ibanValid, itinValid, nhsValid, ninoValid } = validators;
 const { panLengthMask, panNetwork, ssnValid } = validators;
+
+/** Vocabulary id of the strong account cue "acct". */
+const ACCT = vocabId('acct');
 
 /** Default input limit: 10 MiB of UTF-16 code units. */
 export const DEFAULT_MAX_INPUT_CHARS = 10 * 1024 * 1024;
@@ -33,7 +36,8 @@ const emit = (s: Scan, type: EntityType, start: number, end: number, score: numb
   s.out.push({ type, start, end, score, rule });
 };
 
-const isSpace = (sep: string): boolean => sep === ' ' || sep === '\u00a0' || sep === '\u202f';
+/** Separator char codes (see {@link sepAfter}): 0 means "not joined". */
+const isSpace = (sep: number): boolean => sep === 32 || sep === 0xa0 || sep === 0x202f;
 const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
 const isAsciiAlnum = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -41,12 +45,15 @@ const isAsciiAlnum = (c: number): boolean =>
 const len = (t: Tokens, k: number): number => t.ends[k]! - t.starts[k]!;
 const isNumeric = (t: Tokens, k: number): boolean => t.flags[k] === HAS_DIGIT;
 
-/** The one-character separator joining token k to token k+1, or '' when they are not joined. */
-function sepAfter(t: Tokens, k: number): string {
+/**
+ * Char code of the one-character separator (space, '-', '.', NBSP, NNBSP) joining token k to
+ * token k+1, or 0 when they are not joined.
+ */
+function sepAfter(t: Tokens, k: number): number {
   const next = t.starts[k + 1];
-  if (next === undefined || next - t.ends[k]! !== 1) return '';
+  if (next === undefined || next - t.ends[k]! !== 1) return 0;
   const c = t.text.charCodeAt(next - 1);
-  return c === 32 || c === 45 || c === 46 || c === 0xa0 || c === 0x202f ? t.text[next - 1]! : '';
+  return c === 32 || c === 45 || c === 46 || c === 0xa0 || c === 0x202f ? c : 0;
 }
 
 /** True when no token carrying a digit lies strictly between tokens `from` and `to`. */
@@ -82,6 +89,10 @@ export function detectStructured(text: string, options: StructuredOptions = {}):
  */
 export function resolveOverlaps(findings: readonly Finding[]): Finding[] {
   if (findings.length < 2) return [...findings];
+  // Common case: disjoint non-empty findings are all kept, so the answer is just them in order.
+  if (disjointInOrder(findings)) return [...findings];
+  const byStart = sortedIfDisjoint(findings);
+  if (byStart !== null) return byStart;
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
   for (const f of findings) {
@@ -100,7 +111,45 @@ export function resolveOverlaps(findings: readonly Finding[]): Finding[] {
     taken.fill(1, f.start - lo, f.end - lo);
     kept.push(f);
   }
-  return kept.sort((a, b) => a.start - b.start || a.end - b.end);
+  return kept.sort(byStartThenEnd);
+}
+
+const byStartThenEnd = (a: Finding, b: Finding): number => a.start - b.start || a.end - b.end;
+
+/**
+ * The findings sorted by start when they are non-empty and pairwise disjoint, else null. Sorts
+ * packed (start, index) numbers natively; starts are unique whenever the answer is not null.
+ */
+function sortedIfDisjoint(findings: readonly Finding[]): Finding[] | null {
+  const n = findings.length;
+  const scale = 2 ** Math.ceil(Math.log2(n + 1));
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const start = findings[i]!.start;
+    // Callers may pass any findings: keep the packing exact or leave it to the general path.
+    if (!Number.isInteger(start) || start < 0 || start * scale >= Number.MAX_SAFE_INTEGER - n) return null;
+    keys[i] = start * scale + i;
+  }
+  keys.sort();
+  const out: Finding[] = [];
+  let end = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const f = findings[keys[i]! % scale]!;
+    if (f.end <= f.start || f.start < end) return null;
+    end = f.end;
+    out.push(f);
+  }
+  return out;
+}
+
+/** Whether every finding is non-empty and starts at or after the end of the one before it. */
+function disjointInOrder(findings: readonly Finding[]): boolean {
+  let end = Number.NEGATIVE_INFINITY;
+  for (const f of findings) {
+    if (f.end <= f.start || f.start < end) return false;
+    end = f.end;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +165,7 @@ function scanDigitGroups(s: Scan): void {
       continue;
     }
     let b = k;
-    while (b + 1 < n && isNumeric(t, b + 1) && sepAfter(t, b) !== '') b++;
+    while (b + 1 < n && isNumeric(t, b + 1) && sepAfter(t, b) !== 0) b++;
     scanGroup(s, k, b);
     k = b + 1;
   }
@@ -124,19 +173,20 @@ function scanDigitGroups(s: Scan): void {
 
 /** Money, percentages and thousands separators mark a number as a quantity, never an identifier. */
 function isQuantity(text: string, start: number, end: number): boolean {
-  const before = text[start - 1];
-  if (before !== undefined && '$£€¥+'.includes(before)) return true;
-  if (before === ',' && isDigitCode(text.charCodeAt(start - 2))) return true;
-  const after = text[end];
-  if (after === '%') return true;
-  return after === ',' && isDigitCode(text.charCodeAt(end + 1));
+  const before = text.charCodeAt(start - 1);
+  // $ £ € ¥ +
+  if (before === 36 || before === 0xa3 || before === 0x20ac || before === 0xa5 || before === 43) return true;
+  if (before === 44 && isDigitCode(text.charCodeAt(start - 2))) return true;
+  const after = text.charCodeAt(end);
+  if (after === 37) return true;
+  return after === 44 && isDigitCode(text.charCodeAt(end + 1));
 }
 
 /** A number touching '/' or ':' is part of a date, time or ratio. */
 function touchesSlashOrColon(text: string, start: number, end: number): boolean {
-  const b = text[start - 1];
-  const a = text[end];
-  return b === '/' || b === ':' || a === '/' || a === ':';
+  const b = text.charCodeAt(start - 1);
+  const a = text.charCodeAt(end);
+  return b === 47 || b === 58 || a === 47 || a === 58;
 }
 
 function scanGroup(s: Scan, a: number, b: number): void {
@@ -152,39 +202,39 @@ function scanGroup(s: Scan, a: number, b: number): void {
   if (total >= 8 && total <= 17 && !slashy) {
     const cue = cueBefore(t, a, CUES.account, 6);
     if (cue >= 0) {
-      const strong = cueEndingAt(t, cue, CUES.account) > 1 || t.word(cue) === 'acct';
+      const strong = cueEndingAt(t, cue, CUES.account) > 1 || t.id(cue) === ACCT;
       emit(s, 'BANK_ACCOUNT', start, end, strong ? 0.9 : 0.75, 'bank-account.context');
     }
   }
   for (let i = a; i <= b; i++) scanShapesAt(s, i, a, b);
 }
 
-/**
- * Returns the inner separator ('' for one token) when tokens i… have exactly the digit counts in
- * `lens`, a single consistent separator from `allowed`, and do not continue into a longer number
- * with that same separator; otherwise null.
- */
 /** Whether the separator after token k continues a shape of `m` tokens joined by `sep`. */
-const joinsShape = (t: Tokens, k: number, m: number, sep: string): boolean =>
+const joinsShape = (t: Tokens, k: number, m: number, sep: number): boolean =>
   m === 1 ? !isSpace(sepAfter(t, k)) : sepAfter(t, k) === sep;
 
-function shapeAt(
-  t: Tokens,
-  i: number,
-  lens: readonly number[],
-  a: number,
-  b: number,
-  allowed: string,
-): string | null {
+/** Digit-count shapes tried by {@link scanShapesAt}; every multi-token shape is joined by '-' or ' '. */
+const SHAPE_SSN = [3, 2, 4] as const;
+const SHAPE_9 = [9] as const;
+const SHAPE_NHS = [3, 3, 4] as const;
+const SHAPE_10 = [10] as const;
+const DASH_OR_SPACE = (c: number): boolean => c === 0 || c === 45 || c === 32;
+
+/**
+ * Returns the inner separator's char code (0 for one token) when tokens i… have exactly the digit
+ * counts in `lens`, a single consistent separator ('-' or ' '), and do not continue into a longer
+ * number with that same separator; otherwise -1.
+ */
+function shapeAt(t: Tokens, i: number, lens: readonly number[], a: number, b: number): number {
   const m = lens.length;
   const last = i + m - 1;
-  if (last > b) return null;
-  for (let q = 0; q < m; q++) if (len(t, i + q) !== lens[q]) return null;
-  const sep = m > 1 ? sepAfter(t, i) : '';
-  if (m > 1 && !allowed.includes(sep)) return null;
-  for (let q = 1; q < m - 1; q++) if (sepAfter(t, i + q) !== sep) return null;
-  if (i > a && joinsShape(t, i - 1, m, sep)) return null;
-  if (last < b && joinsShape(t, last, m, sep)) return null;
+  if (last > b) return -1;
+  for (let q = 0; q < m; q++) if (len(t, i + q) !== lens[q]) return -1;
+  const sep = m > 1 ? sepAfter(t, i) : 0;
+  if (m > 1 && !DASH_OR_SPACE(sep)) return -1;
+  for (let q = 1; q < m - 1; q++) if (sepAfter(t, i + q) !== sep) return -1;
+  if (i > a && joinsShape(t, i - 1, m, sep)) return -1;
+  if (last < b && joinsShape(t, last, m, sep)) return -1;
   return sep;
 }
 
@@ -196,30 +246,32 @@ function digitsOf(t: Tokens, i: number, j: number): string {
 
 function scanShapesAt(s: Scan, i: number, a: number, b: number): void {
   const { t } = s;
-  const dashed = shapeAt(t, i, [3, 2, 4], a, b, '- ');
-  const bare9 = dashed === null && shapeAt(t, i, [9], a, b, '') !== null;
-  if (dashed !== null || bare9) {
-    const last = dashed !== null ? i + 2 : i;
+  const l = len(t, i);
+  if (l !== 3 && l !== 9 && l !== 10) return;
+  const dashed = shapeAt(t, i, SHAPE_SSN, a, b) >= 0;
+  const bare9 = !dashed && shapeAt(t, i, SHAPE_9, a, b) >= 0;
+  if (dashed || bare9) {
+    const last = dashed ? i + 2 : i;
     const digits = digitsOf(t, i, last);
     const start = t.starts[i]!;
     const end = t.ends[last]!;
     const ssnCue = cueBefore(t, i, CUES.ssn, 6) >= 0;
     const itinCue = cueBefore(t, i, CUES.itin, 6) >= 0;
     if (ssnValid(digits)) {
-      if (ssnCue) emit(s, 'US_SSN', start, end, dashed !== null ? 0.95 : 0.9, 'ssn.context');
-      else if (dashed !== null) emit(s, 'US_SSN', start, end, 0.6, 'ssn.format');
+      if (ssnCue) emit(s, 'US_SSN', start, end, dashed ? 0.95 : 0.9, 'ssn.context');
+      else if (dashed) emit(s, 'US_SSN', start, end, 0.6, 'ssn.format');
     } else if (itinValid(digits)) {
-      if (itinCue || ssnCue) emit(s, 'US_ITIN', start, end, dashed !== null ? 0.95 : 0.9, 'itin.context');
-      else if (dashed !== null) emit(s, 'US_ITIN', start, end, 0.7, 'itin.format');
+      if (itinCue || ssnCue) emit(s, 'US_ITIN', start, end, dashed ? 0.95 : 0.9, 'itin.context');
+      else if (dashed) emit(s, 'US_ITIN', start, end, 0.7, 'itin.format');
     }
     if (bare9 && abaValid(digits) && cueBefore(t, i, CUES.routing, 6) >= 0) {
       emit(s, 'ABA_ROUTING', start, end, 0.95, 'aba.checksum.context');
     }
   }
-  const nhsSpaced = shapeAt(t, i, [3, 3, 4], a, b, ' -');
-  const nhsBare = nhsSpaced === null && shapeAt(t, i, [10], a, b, '') !== null;
-  if (nhsSpaced !== null || nhsBare) {
-    const last = nhsSpaced !== null ? i + 2 : i;
+  const nhsSpaced = shapeAt(t, i, SHAPE_NHS, a, b) >= 0;
+  const nhsBare = !nhsSpaced && shapeAt(t, i, SHAPE_10, a, b) >= 0;
+  if (nhsSpaced || nhsBare) {
+    const last = nhsSpaced ? i + 2 : i;
     if (nhsValid(digitsOf(t, i, last)) && cueBefore(t, i, CUES.nhs, 8) >= 0) {
       emit(s, 'UK_NHS', t.starts[i]!, t.ends[last]!, 0.95, 'nhs.mod11.context');
     }
@@ -242,10 +294,16 @@ let luhnOddDoubled = new Int32Array(65);
 let luhnEvenDoubled = new Int32Array(65);
 let tokenOffsets = new Int32Array(64);
 
+/**
+ * Digits loaded per token: a window holding a longer token has more than 19 digits whatever its
+ * true length, so longer tokens are cut here (a 10 MB digit run costs no 10 MB buffers).
+ */
+const LOADED_DIGITS = 20;
+
 /** Loads the group's digits and Luhn prefix sums, so any window's Luhn sum costs O(1). */
 function loadGroup(t: Tokens, a: number, b: number): void {
   let total = 0;
-  for (let k = a; k <= b; k++) total += len(t, k);
+  for (let k = a; k <= b; k++) total += Math.min(len(t, k), LOADED_DIGITS);
   if (groupDigits.length < total) {
     groupDigits = new Uint8Array(total * 2);
     luhnOddDoubled = new Int32Array(total * 2 + 1);
@@ -255,7 +313,8 @@ function loadGroup(t: Tokens, a: number, b: number): void {
   let p = 0;
   for (let k = a; k <= b; k++) {
     tokenOffsets[k - a] = p;
-    for (let q = t.starts[k]!; q < t.ends[k]!; q++) {
+    const end = Math.min(t.ends[k]!, t.starts[k]! + LOADED_DIGITS);
+    for (let q = t.starts[k]!; q < end; q++) {
       const d = t.text.charCodeAt(q) - 48;
       const dbl = d * 2 > 9 ? d * 2 - 9 : d * 2;
       groupDigits[p] = d;
@@ -333,8 +392,10 @@ function scanPans(s: Scan, a: number, b: number): void {
 
 /** Token index of the last PAN ending before token `k` within `window` tokens, or -1. */
 function panBefore(s: Scan, k: number, window: number): number {
-  const p = s.panEnds[s.panEnds.length - 1];
-  return p !== undefined && p < k && k - p <= window ? p : -1;
+  const count = s.panEnds.length;
+  if (count === 0) return -1;
+  const p = s.panEnds[count - 1]!;
+  return p < k && k - p <= window ? p : -1;
 }
 
 function cueInRange(t: Tokens, from: number, to: number, cues: CueSet): boolean {
@@ -386,9 +447,9 @@ const matchAt = (re: RegExp, text: string, pos: number): RegExpExecArray | null 
 
 /** True when token k continues a number to its left ("12-", "3.", "4/", "+"). */
 function continuesNumber(text: string, pos: number): boolean {
-  const c = text[pos - 1];
-  if (c === '+') return true;
-  return c !== undefined && '/-.:'.includes(c) && isDigitCode(text.charCodeAt(pos - 2));
+  const c = text.charCodeAt(pos - 1);
+  if (c === 43) return true;
+  return (c === 47 || c === 45 || c === 46 || c === 58) && isDigitCode(text.charCodeAt(pos - 2));
 }
 
 function scanNumericTokens(s: Scan): void {
@@ -398,15 +459,18 @@ function scanNumericTokens(s: Scan): void {
     if (!isNumeric(t, k)) continue;
     const start = t.starts[k]!;
     const l = len(t, k);
-    if (text[start - 1] === '+' || (text[start - 1] === '(' && text[start - 2] === '+')) {
+    const before = text.charCodeAt(start - 1);
+    if (before === 43 || (before === 40 && text.charCodeAt(start - 2) === 43)) {
       detectE164(s, k);
       continue;
     }
-    const open = text[start - 1] === '(';
+    const open = before === 40;
     const pos = open ? start - 1 : start;
-    if (continuesNumber(text, pos) || text[pos - 1] === '$') continue;
-    if ((l === 1 && text[start] === '1') || l === 3 || l === 10 || l === 11) detectNanp(s, k, pos);
-    if (!open && text[start] === '0' && ((l >= 3 && l <= 5) || l === 10 || l === 11)) detectUkPhone(s, k);
+    if (continuesNumber(text, pos) || text.charCodeAt(pos - 1) === 36) continue;
+    const c0 = text.charCodeAt(start);
+    // After '(' NANP needs exactly three digits and ')'.
+    if (open ? l === 3 : (l === 1 && c0 === 49) || l === 3 || l === 10 || l === 11) detectNanp(s, k, pos);
+    if (!open && c0 === 48 && ((l >= 3 && l <= 5) || l === 10 || l === 11)) detectUkPhone(s, k);
     if (open) continue;
     if (l <= 2 || l === 4) detectExpiry(s, k);
     if (l <= 2 || l === 4) detectNumericDob(s, k);
@@ -441,11 +505,15 @@ function detectUkPhone(s: Scan, k: number): void {
   emit(s, 'PHONE', start, start + m[0].length, cue ? (bare ? 0.85 : 0.95) : 0.7, 'phone.uk');
 }
 
+/** ' ', '.', '-', '(', ')', NBSP. */
+const isPhoneGap = (c: number): boolean =>
+  c === 32 || c === 46 || c === 45 || c === 40 || c === 41 || c === 0xa0;
+
 /** "+CC …": tokens joined by short gaps of separators or brackets, at most 15 digits in all. */
 function detectE164(s: Scan, k: number): void {
   const { t, text } = s;
-  if (text[t.starts[k]!] === '0') return;
-  const plus = text[t.starts[k]! - 1] === '+' ? t.starts[k]! - 1 : t.starts[k]! - 2;
+  if (text.charCodeAt(t.starts[k]!) === 48) return;
+  const plus = text.charCodeAt(t.starts[k]! - 1) === 43 ? t.starts[k]! - 1 : t.starts[k]! - 2;
   if (plus > 0 && isAsciiAlnum(text.charCodeAt(plus - 1))) return;
   let digits = 0;
   let last = -1;
@@ -455,7 +523,7 @@ function detectE164(s: Scan, k: number): void {
       const gapLen = t.starts[j]! - gapStart;
       if (gapLen > 2) break;
       let ok = true;
-      for (let q = gapStart; q < gapStart + gapLen && ok; q++) ok = ' .-()\u00a0'.includes(text[q]!);
+      for (let q = gapStart; q < gapStart + gapLen && ok; q++) ok = isPhoneGap(text.charCodeAt(q));
       if (!ok) break;
     }
     if (digits + len(t, j) > 15) break;
@@ -473,14 +541,23 @@ function detectExpiry(s: Scan, k: number): void {
   const { t, text } = s;
   const start = t.starts[k]!;
   const mmyy = len(t, k) === 4;
+  // Nothing is reported without a cue or (for MM/YY) a PAN just before: check those first.
+  const cue = cueBefore(t, k, CUES.expiry, 6) >= 0;
+  if (!cue && (mmyy || panBefore(s, k, 30) < 0)) return;
+  if (!mmyy) {
+    // EXPIRY needs '/' or '-' (perhaps after one space) right after the month's digits.
+    const end = t.ends[k]!;
+    let c = text.charCodeAt(end);
+    if (c === 32) c = text.charCodeAt(end + 1);
+    if (c !== 47 && c !== 45) return;
+  }
   const m = matchAt(mmyy ? EXPIRY_MMYY : EXPIRY, text, start);
   if (!m) return;
   const year = m[2]!;
   if (year.length === 4 && !year.startsWith('20')) return;
   const end = start + m[0].length;
-  if (cueBefore(t, k, CUES.expiry, 6) >= 0)
-    emit(s, 'CARD_EXPIRY', start, end, mmyy ? 0.8 : 0.9, 'expiry.context');
-  else if (!mmyy && panBefore(s, k, 30) >= 0) emit(s, 'CARD_EXPIRY', start, end, 0.7, 'expiry.after-pan');
+  if (cue) emit(s, 'CARD_EXPIRY', start, end, mmyy ? 0.8 : 0.9, 'expiry.context');
+  else emit(s, 'CARD_EXPIRY', start, end, 0.7, 'expiry.after-pan');
 }
 
 const validDayMonth = (d: number, m: number): boolean => d >= 1 && d <= 31 && m >= 1 && m <= 12;
@@ -488,6 +565,8 @@ const validDayMonth = (d: number, m: number): boolean => d >= 1 && d <= 31 && m 
 function detectNumericDob(s: Scan, k: number): void {
   const { t, text } = s;
   const start = t.starts[k]!;
+  // Reported only after a date-of-birth cue: check it before running any pattern.
+  if (cueBefore(t, k, CUES.dob, 8) < 0) return;
   let m: RegExpExecArray | null = null;
   if (len(t, k) === 4) {
     m = matchAt(DATE_YMD, text, start);
@@ -501,9 +580,7 @@ function detectNumericDob(s: Scan, k: number): void {
     }
     m ??= matchAt(DATE_D_MONTH_Y, text, start);
   }
-  if (m && cueBefore(t, k, CUES.dob, 8) >= 0) {
-    emit(s, 'DATE_OF_BIRTH', start, start + m[0].length, 0.9, 'dob.context');
-  }
+  if (m) emit(s, 'DATE_OF_BIRTH', start, start + m[0].length, 0.9, 'dob.context');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -511,33 +588,6 @@ function detectNumericDob(s: Scan, k: number): void {
 
 const NINO = /[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d](?![0-9A-Za-z])/y;
 const UK_POSTCODE = /[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}(?![0-9A-Za-z])/y;
-const ALNUM = /^[A-Za-z0-9]+$/;
-const PASSPORT_TOKEN = /^(?:[0-9]{9}|[A-Za-z][0-9]{8})$/;
-
-/**
- * Pre-filter on (first letter, length) so most words are never lower-cased: bit set for every
- * health term, month and name-cue word. Tokens starting outside ASCII always pass.
- */
-const KEY_WORD_SHAPES = (() => {
-  const table = new Uint8Array(26 * 32);
-  const words = [
-    ...HEALTH_TERMS.byFirst.keys(),
-    ...MONTH_WORDS,
-    ...CUES.personStrong.byLast.keys(),
-    ...CUES.personWeak.byLast.keys(),
-  ];
-  for (const w of words) {
-    const c = w.charCodeAt(0) - 97;
-    if (c >= 0 && c < 26 && w.length < 32) table[c * 32 + w.length] = 1;
-  }
-  return table;
-})();
-
-const mayBeKeyWord = (c0: number, l: number): boolean => {
-  if (c0 >= 128) return true;
-  const c = (c0 | 32) - 97;
-  return c >= 0 && c < 26 && l < 32 && KEY_WORD_SHAPES[c * 32 + l] === 1;
-};
 
 function scanWordTokens(s: Scan): void {
   const { t, text } = s;
@@ -554,17 +604,25 @@ function scanWordTokens(s: Scan): void {
       detectIban(s, k);
       detectUkPostcode(s, k);
     }
-    if (f === (HAS_DIGIT | HAS_LETTER) && l <= 4 && ORDINAL.test(t.word(k))) detectDayMonthDob(s, k);
+    if (f === (HAS_DIGIT | HAS_LETTER) && l <= 4 && isOrdinal(t, k)) detectDayMonthDob(s, k);
     if (f & HAS_LETTER && l <= 24) {
       if (l <= 9) detectNino(s, k);
-      if (!mayBeKeyWord(c0, l)) continue;
-      const w = t.word(k);
-      if (HEALTH_TERMS.byFirst.has(w)) detectHealth(s, k);
-      if (MONTH_WORDS.has(w)) detectWordDob(s, k);
-      if (CUES.personStrong.byLast.has(w) || CUES.personWeak.byLast.has(w)) detectPerson(s, k);
+      const w = wordClass(t, k);
+      if (w === 0) continue;
+      if (w & W_HEALTH) detectHealth(s, k);
+      if (w & W_MONTH) detectWordDob(s, k);
+      if (w & W_PERSON_CUE) detectPerson(s, k);
     }
   }
 }
+
+/** IBAN_LENGTHS by the two capitals of the country code, (A-Z)×26 + (A-Z); 0 for none. */
+const IBAN_LENGTH_BY_CODE = (() => {
+  const table = new Uint8Array(26 * 26);
+  for (const [cc, l] of Object.entries(IBAN_LENGTHS))
+    table[(cc.charCodeAt(0) - 65) * 26 + cc.charCodeAt(1) - 65] = l;
+  return table;
+})();
 
 function detectIban(s: Scan, k: number): void {
   const { t, text } = s;
@@ -577,8 +635,8 @@ function detectIban(s: Scan, k: number): void {
   ) {
     return;
   }
-  const want = IBAN_LENGTHS[text.slice(start, start + 2)];
-  if (want === undefined) return;
+  const want = IBAN_LENGTH_BY_CODE[(text.charCodeAt(start) - 65) * 26 + c1 - 65]!;
+  if (want === 0) return;
   let count = 0;
   let i = start;
   while (i < text.length && count < want) {
@@ -609,6 +667,9 @@ function detectNino(s: Scan, k: number): void {
 function detectUkPostcode(s: Scan, k: number): void {
   const { t, text } = s;
   const start = t.starts[k]!;
+  // UK_POSTCODE starts with one or two capitals and a digit.
+  const c1 = text.charCodeAt(start + 1);
+  if (!isDigitCode(c1) && !(c1 >= 65 && c1 <= 90 && isDigitCode(text.charCodeAt(start + 2)))) return;
   const m = matchAt(UK_POSTCODE, text, start);
   if (!m) return;
   const cue = cueBefore(t, k, CUES.postcode, 8) >= 0;
@@ -617,43 +678,54 @@ function detectUkPostcode(s: Scan, k: number): void {
 
 /** True when token k is joined to a digit-bearing neighbour by '-' or '.', i.e. part of a longer id. */
 function joinedToDigits(t: Tokens, k: number): boolean {
-  const prev = k > 0 ? sepAfter(t, k - 1) : '';
+  const prev = k > 0 ? sepAfter(t, k - 1) : 0;
   const next = sepAfter(t, k);
-  if (prev !== '' && !isSpace(prev) && t.flags[k - 1]! & HAS_DIGIT) return true;
-  return next !== '' && !isSpace(next) && (t.flags[k + 1]! & HAS_DIGIT) !== 0;
+  if (prev !== 0 && !isSpace(prev) && t.flags[k - 1]! & HAS_DIGIT) return true;
+  return next !== 0 && !isSpace(next) && (t.flags[k + 1]! & HAS_DIGIT) !== 0;
 }
 
-/** Token k is ASCII letters and digits only. */
-const plainId = (t: Tokens, q: number): boolean =>
-  isNumeric(t, q) || ALNUM.test(t.text.slice(t.starts[q], t.ends[q]));
+/** Token q is ASCII letters and digits only. */
+function plainId(t: Tokens, q: number): boolean {
+  if (isNumeric(t, q)) return true;
+  const { text } = t;
+  for (let i = t.starts[q]!; i < t.ends[q]!; i++) if (!isAsciiAlnum(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** A 9-character token that is nine digits, or a letter and eight digits (US passport). */
+function passportToken(t: Tokens, k: number): boolean {
+  const { text } = t;
+  const start = t.starts[k]!;
+  const c0 = text.charCodeAt(start);
+  if (!isDigitCode(c0) && !((c0 | 32) >= 97 && (c0 | 32) <= 122)) return false;
+  for (let i = start + 1; i < start + 9; i++) if (!isDigitCode(text.charCodeAt(i))) return false;
+  return true;
+}
 
 function detectLicenceOrPassport(s: Scan, k: number): void {
-  const { t, text } = s;
+  const { t } = s;
   const l = len(t, k);
   const numeric = isNumeric(t, k);
-  if (
-    l === 9 &&
-    plainId(t, k) &&
-    PASSPORT_TOKEN.test(text.slice(t.starts[k], t.ends[k])) &&
-    !joinedToDigits(t, k)
-  ) {
+  if (l === 9) {
     const cue = cueBefore(t, k, CUES.passport, 6);
-    if (cue >= 0 && noDigitsBetween(t, cue, k)) {
+    if (cue >= 0 && passportToken(t, k) && !joinedToDigits(t, k) && noDigitsBetween(t, cue, k)) {
       emit(s, 'US_PASSPORT', t.starts[k]!, t.ends[k]!, 0.9, 'us-passport.context');
     }
   }
+  // Reported only after a licence cue: look for it before walking the parts.
+  const cue = cueBefore(t, k, CUES.driverLicense, 6);
+  if (cue < 0) return;
   // A licence may be written in hyphenated parts ("D123-4567-8901"); start only at the first part.
-  if (k > 0 && sepAfter(t, k - 1) === '-' && t.flags[k - 1]! & HAS_DIGIT) return;
+  if (k > 0 && sepAfter(t, k - 1) === 45 && t.flags[k - 1]! & HAS_DIGIT) return;
   let last = k;
   let total = l;
-  while (sepAfter(t, last) === '-' && total + len(t, last + 1) <= 16) {
+  while (sepAfter(t, last) === 45 && total + len(t, last + 1) <= 16) {
     last++;
     total += len(t, last);
   }
-  if (total < 5 || (last === k && total > 13) || sepAfter(t, last) === '-') return;
+  if (total < 5 || (last === k && total > 13) || sepAfter(t, last) === 45) return;
   if (!numeric || last > k) for (let q = k; q <= last; q++) if (!plainId(t, q)) return;
-  const cue = cueBefore(t, k, CUES.driverLicense, 6);
-  if (cue >= 0 && noDigitsBetween(t, cue, k)) {
+  if (noDigitsBetween(t, cue, k)) {
     emit(s, 'US_DRIVER_LICENSE', t.starts[k]!, t.ends[last]!, 0.85, 'driver-license.context');
   }
 }
@@ -680,10 +752,92 @@ const US_STATES = new Set([
 const HOUSE_NUMBER = /^[0-9]{1,6}[a-z]?$/;
 const ORDINAL = /^[0-9]{1,3}(?:st|nd|rd|th)$/;
 
-const gapIs = (t: Tokens, k: number, allowed: readonly string[]): boolean => {
+/** Whether token k holds only ASCII characters (so its lowercase form is known char by char). */
+function asciiToken(t: Tokens, k: number): boolean {
+  const { text } = t;
+  for (let i = t.starts[k]!; i < t.ends[k]!; i++) if (text.charCodeAt(i) >= 128) return false;
+  return true;
+}
+
+const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/** ORDINAL on the lowercased token, from char codes when the token is ASCII. */
+function isOrdinal(t: Tokens, k: number): boolean {
+  if (!asciiToken(t, k)) return ORDINAL.test(t.word(k));
+  const { text } = t;
+  const start = t.starts[k]!;
+  const l = t.ends[k]! - start;
+  if (l < 3 || l > 5) return false;
+  for (let i = start; i < start + l - 2; i++) if (!isDigitCode(text.charCodeAt(i))) return false;
+  const a = lower(text.charCodeAt(start + l - 2));
+  const b = lower(text.charCodeAt(start + l - 1));
+  // st, nd, rd, th
+  return (
+    (a === 115 && b === 116) ||
+    (a === 110 && b === 100) ||
+    (a === 114 && b === 100) ||
+    (a === 116 && b === 104)
+  );
+}
+
+/** HOUSE_NUMBER on the lowercased token, from char codes when the token is ASCII. */
+function isHouseNumber(t: Tokens, k: number): boolean {
+  if (!asciiToken(t, k)) return HOUSE_NUMBER.test(t.word(k));
+  const { text } = t;
+  const start = t.starts[k]!;
+  const end = t.ends[k]!;
+  const lc = lower(text.charCodeAt(end - 1));
+  const digitsEnd = lc >= 97 && lc <= 122 ? end - 1 : end;
+  if (digitsEnd - start < 1 || digitsEnd - start > 6) return false;
+  for (let i = start; i < digitsEnd; i++) if (!isDigitCode(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Gaps between tokens that {@link gapIs} recognises, one bit each. */
+const G_SP = 1; // ' '
+const G_COMMA_SP = 2; // ', '
+const G_COMMA = 4; // ','
+const G_DOT_SP = 8; // '. '
+const G_DOT_COMMA_SP = 16; // '., '
+const G_DASH = 32; // '-'
+const G_SP_HASH = 64; // ' #'
+const G_HASH = 128; // '#'
+const G_COMMA_SP_HASH = 256; // ', #'
+const G_LIST = G_SP | G_COMMA_SP | G_COMMA | G_DOT_SP | G_DOT_COMMA_SP;
+
+/** The gap between token k and token k+1 as one of the G_ bits, or 0. */
+function gapOf(t: Tokens, k: number): number {
   const next = t.starts[k + 1];
-  return next !== undefined && next - t.ends[k]! <= 3 && allowed.includes(t.text.slice(t.ends[k], next));
-};
+  if (next === undefined) return 0;
+  const e = t.ends[k]!;
+  const l = next - e;
+  if (l > 3) return 0;
+  const { text } = t;
+  const c0 = text.charCodeAt(e);
+  if (l === 1) return c0 === 32 ? G_SP : c0 === 44 ? G_COMMA : c0 === 45 ? G_DASH : c0 === 35 ? G_HASH : 0;
+  const c1 = text.charCodeAt(e + 1);
+  if (l === 2) {
+    if (c1 === 32) return c0 === 44 ? G_COMMA_SP : c0 === 46 ? G_DOT_SP : 0;
+    return c0 === 32 && c1 === 35 ? G_SP_HASH : 0;
+  }
+  const c2 = text.charCodeAt(e + 2);
+  if (c0 === 46 && c1 === 44 && c2 === 32) return G_DOT_COMMA_SP;
+  return c0 === 44 && c1 === 32 && c2 === 35 ? G_COMMA_SP_HASH : 0;
+}
+
+/** Whether the text between token k and token k+1 is one of the `allowed` gaps (G_ bits). */
+const gapIs = (t: Tokens, k: number, allowed: number): boolean => (gapOf(t, k) & allowed) !== 0;
+
+/** Whether token k is exactly a US state code (two capitals). */
+function isUsState(t: Tokens, k: number): boolean {
+  const start = t.starts[k]!;
+  if (t.ends[k]! - start !== 2) return false;
+  const a = t.text.charCodeAt(start) - 65;
+  const b = t.text.charCodeAt(start + 1) - 65;
+  return a >= 0 && a < 26 && b >= 0 && b < 26 && US_STATE_CODES[a * 26 + b] === 1;
+}
+const US_STATE_CODES = new Uint8Array(26 * 26);
+for (const st of US_STATES) US_STATE_CODES[(st.charCodeAt(0) - 65) * 26 + st.charCodeAt(1) - 65] = 1;
 
 const isAlpha = (t: Tokens, k: number): boolean =>
   t.flags[k] !== undefined && (t.flags[k]! & HAS_DIGIT) === 0;
@@ -692,52 +846,52 @@ const isAlpha = (t: Tokens, k: number): boolean =>
 function detectStreetAddress(s: Scan, k: number): void {
   const { t, text } = s;
   const n = t.starts.length;
-  if (!gapIs(t, k, [' ']) || !isAlpha(t, k + 1)) return;
-  if (!HOUSE_NUMBER.test(t.word(k)) || joinedToDigits(t, k) || continuesNumber(text, t.starts[k]!)) return;
+  if (!gapIs(t, k, G_SP) || !isAlpha(t, k + 1)) return;
+  if (!isHouseNumber(t, k) || joinedToDigits(t, k) || continuesNumber(text, t.starts[k]!)) return;
   let m = k;
   let names = 0;
   let suffix = -1;
-  while (m + 1 < n && names <= 4 && gapIs(t, m, [' '])) {
+  while (m + 1 < n && names <= 4 && gapIs(t, m, G_SP)) {
     m++;
-    const w = t.word(m);
-    if (names > 0 && STREET_SUFFIXES.has(w)) {
+    const w = wordClass(t, m);
+    if (names > 0 && w & W_STREET_SUFFIX) {
       suffix = m;
       break;
     }
-    const nameLike = (isAlpha(t, m) && len(t, m) <= 24 && !NOT_STREET_NAMES.has(w)) || ORDINAL.test(w);
+    const nameLike = (isAlpha(t, m) && len(t, m) <= 24 && !(w & W_NOT_STREET_NAME)) || isOrdinal(t, m);
     if (!nameLike) return;
     names++;
   }
   if (suffix < 0) return;
   let last = suffix;
   let end = t.ends[last]!;
-  if (text[end] === '.' && len(t, last) <= 4) end++;
-  if (gapIs(t, last, [' ', '. ']) && DIRECTIONS.has(t.word(last + 1))) {
+  if (text.charCodeAt(end) === 46 && len(t, last) <= 4) end++;
+  if (gapIs(t, last, G_SP | G_DOT_SP) && wordClass(t, last + 1) & W_DIRECTION) {
     last++;
     end = t.ends[last]!;
   }
-  if (gapIs(t, last, [' ', ', ', ',', '. ', '., ']) && UNIT_WORDS.has(t.word(last + 1)) && last + 2 < n) {
-    if (gapIs(t, last + 1, [' ', '. ', ' #', '#']) && len(t, last + 2) <= 6) {
+  if (gapIs(t, last, G_LIST) && wordClass(t, last + 1) & W_UNIT && last + 2 < n) {
+    if (gapIs(t, last + 1, G_SP | G_DOT_SP | G_SP_HASH | G_HASH) && len(t, last + 2) <= 6) {
       last += 2;
       end = t.ends[last]!;
     }
-  } else if (gapIs(t, last, [' #', ', #']) && len(t, last + 1) <= 6) {
+  } else if (gapIs(t, last, G_SP_HASH | G_COMMA_SP_HASH) && len(t, last + 1) <= 6) {
     last++;
     end = t.ends[last]!;
   }
   // City (1–3 capitalised words), a US state code and an optional ZIP (+4).
-  if (gapIs(t, last, [', ', ' ', ',', '. ', '., '])) {
+  if (gapIs(t, last, G_LIST)) {
     for (let c = last + 1; c <= last + 3 && c < n; c++) {
-      if (!isAlpha(t, c) || !(t.flags[c]! & UPPER_FIRST) || (c > last + 1 && !gapIs(t, c - 1, [' ']))) break;
+      if (!isAlpha(t, c) || !(t.flags[c]! & UPPER_FIRST) || (c > last + 1 && !gapIs(t, c - 1, G_SP))) break;
       const st = c + 1;
-      if (st >= n || !gapIs(t, c, [', ', ' ', ','])) continue;
-      if (!US_STATES.has(text.slice(t.starts[st], t.ends[st]))) continue;
+      if (st >= n || !gapIs(t, c, G_COMMA_SP | G_SP | G_COMMA)) continue;
+      if (!isUsState(t, st)) continue;
       last = st;
       end = t.ends[st]!;
-      if (gapIs(t, st, [' ', ', ']) && isNumeric(t, st + 1) && len(t, st + 1) === 5) {
+      if (gapIs(t, st, G_SP | G_COMMA_SP) && isNumeric(t, st + 1) && len(t, st + 1) === 5) {
         last = st + 1;
         end = t.ends[last]!;
-        if (sepAfter(t, last) === '-' && isNumeric(t, last + 1) && len(t, last + 1) === 4)
+        if (sepAfter(t, last) === 45 && isNumeric(t, last + 1) && len(t, last + 1) === 4)
           end = t.ends[last + 1]!;
       }
       break;
@@ -787,12 +941,47 @@ const NOT_NAMES = new Set([
   'are', 'be', 'been', 'being', 'one', 'someone', 'nobody', 'there', 'then', 'because',
 ]);
 
+// ---------------------------------------------------------------------------------------------
+// Word classes: each word list above as one bit per vocabulary id, so a token is classified by
+// its id (no lowercased copy, no Set lookup).
+
+const W_HEALTH = 1; // first word of a health term
+const W_MONTH = 2;
+const W_PERSON_CUE = 4; // last word of a strong or weak name cue
+const W_STREET_SUFFIX = 8;
+const W_NOT_STREET_NAME = 16;
+const W_DIRECTION = 32;
+const W_UNIT = 64;
+const W_NOT_NAME = 128;
+
+const WORD_CLASS = (() => {
+  const lists: Array<[number, Iterable<string>]> = [
+    [W_HEALTH, HEALTH_TERMS.byFirst.keys()],
+    [W_MONTH, MONTH_WORDS],
+    [W_PERSON_CUE, CUES.personStrong.byLast.keys()],
+    [W_PERSON_CUE, CUES.personWeak.byLast.keys()],
+    [W_STREET_SUFFIX, STREET_SUFFIXES],
+    [W_NOT_STREET_NAME, NOT_STREET_NAMES],
+    [W_DIRECTION, DIRECTIONS],
+    [W_UNIT, UNIT_WORDS],
+    [W_NOT_NAME, NOT_NAMES],
+  ];
+  const ids: Array<[number, number]> = [];
+  for (const [bit, words] of lists) for (const w of words) ids.push([bit, vocabId(w)]);
+  const table = new Uint8Array(vocabSize());
+  for (const [bit, id] of ids) table[id]! |= bit;
+  return table;
+})();
+
+/** The W_ bits of token k's lowercased word (0 for a word in no list). */
+const wordClass = (t: Tokens, k: number): number => WORD_CLASS[t.id(k)] ?? 0;
+
 const isNameToken = (t: Tokens, k: number): boolean =>
   k < t.starts.length &&
   t.flags[k] === (HAS_LETTER | UPPER_FIRST) &&
   len(t, k) <= 30 &&
-  (len(t, k) >= 2 || t.text[t.ends[k]!] === '.') &&
-  !NOT_NAMES.has(t.word(k));
+  (len(t, k) >= 2 || t.text.charCodeAt(t.ends[k]!) === 46) &&
+  !(wordClass(t, k) & W_NOT_NAME);
 
 /** 1–3 capitalised words right after "my name is", "this is", "I'm", "name's", "speaking with". */
 function detectPerson(s: Scan, k: number): void {
@@ -800,13 +989,13 @@ function detectPerson(s: Scan, k: number): void {
   const strong = cueEndingAt(t, k, CUES.personStrong) > 0;
   if (!strong && cueEndingAt(t, k, CUES.personWeak) === 0) return;
   let first = k + 1;
-  if (!gapIs(t, k, [' ', ', '])) return;
-  if (cueStartingAt(t, first, CUES.personTitle) > 0 && gapIs(t, first, [' ', '. '])) first++;
+  if (!gapIs(t, k, G_SP | G_COMMA_SP)) return;
+  if (cueStartingAt(t, first, CUES.personTitle) > 0 && gapIs(t, first, G_SP | G_DOT_SP)) first++;
   if (!isNameToken(t, first)) return;
   let last = first;
   let words = 1;
-  while (words < 3 && gapIs(t, last, [' ', '-', '. ']) && isNameToken(t, last + 1)) {
-    if (t.text.slice(t.ends[last], t.starts[last + 1]) === '. ' && len(t, last) !== 1) break;
+  while (words < 3 && gapIs(t, last, G_SP | G_DASH | G_DOT_SP) && isNameToken(t, last + 1)) {
+    if (gapOf(t, last) === G_DOT_SP && len(t, last) !== 1) break;
     last++;
     words++;
   }
@@ -816,23 +1005,32 @@ function detectPerson(s: Scan, k: number): void {
 // ---------------------------------------------------------------------------------------------
 // Character scans: emails and IP addresses.
 
-const isLocalChar = (c: number): boolean =>
-  isAsciiAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
-const isDomainChar = (c: number): boolean => isAsciiAlnum(c) || c === 46 || c === 45;
+/** ASCII character classes of the character scans, one bit each. */
+const C_LOCAL = 1; // email local part: alnum . _ % + -
+const C_DOMAIN = 2; // email domain: alnum . -
+const C_IP = 4; // IP run: hex digits : .
+const SCAN_CLASS = (() => {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    const alnum = isAsciiAlnum(c);
+    if (alnum || c === 46 || c === 95 || c === 37 || c === 43 || c === 45) table[c]! |= C_LOCAL;
+    if (alnum || c === 46 || c === 45) table[c]! |= C_DOMAIN;
+    if (isDigitCode(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 58 || c === 46)
+      table[c]! |= C_IP;
+  }
+  return table;
+})();
+const isLocalChar = (c: number): boolean => c < 128 && (SCAN_CLASS[c]! & C_LOCAL) !== 0;
+const isDomainChar = (c: number): boolean => c < 128 && (SCAN_CLASS[c]! & C_DOMAIN) !== 0;
 
 /** One forward pass; every character is read at most twice (once as local part, once as domain). */
 function scanEmails(s: Scan): void {
   const { text } = s;
-  const n = text.length;
-  let localStart = -1;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (isLocalChar(c)) {
-      if (localStart < 0) localStart = i;
-      continue;
-    }
-    if (c === 64 && localStart >= 0) emailAt(s, localStart, i);
-    localStart = -1;
+  // The local part is the run of local characters right before each '@' ('@' itself ends a run).
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && isLocalChar(text.charCodeAt(start - 1))) start--;
+    if (start < at) emailAt(s, start, at);
   }
 }
 
@@ -873,37 +1071,62 @@ function emailAt(s: Scan, localStart: number, at: number): void {
   emit(s, 'EMAIL', start, end, 0.95, 'email.format');
 }
 
-const isIpChar = (c: number): boolean =>
-  isDigitCode(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 58 || c === 46;
-const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}\p{N}_]/u.test(ch);
+const isIpChar = (c: number): boolean => c < 128 && (SCAN_CLASS[c]! & C_IP) !== 0;
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+/** Per code unit: 0 not yet known, 1 not a word character, 2 a word character. */
+const WORD_UNIT = new Uint8Array(65536);
+/** Whether `ch` (one UTF-16 code unit, or undefined past either end) is a letter, number or '_'. */
+function isWordChar(ch: string | undefined): boolean {
+  if (ch === undefined) return false;
+  const c = ch.charCodeAt(0);
+  let w = WORD_UNIT[c]!;
+  if (w === 0) {
+    w = WORD_CHAR.test(ch) ? 2 : 1;
+    WORD_UNIT[c] = w;
+  }
+  return w === 2;
+}
 
 /** Maximal runs of hex digits, ':' and '.', each checked once with node:net. */
 function scanIps(s: Scan): void {
   const { text } = s;
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (!isIpChar(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
+  // Only runs holding a '.' or ':' can be addresses: find those marks natively and take each run once.
+  let dot = text.indexOf('.');
+  let colon = text.indexOf(':');
+  let from = 0;
+  for (;;) {
+    if (dot >= 0 && dot < from) dot = text.indexOf('.', from);
+    if (colon >= 0 && colon < from) colon = text.indexOf(':', from);
+    const mark = dot < 0 ? colon : colon < 0 ? dot : Math.min(dot, colon);
+    if (mark < 0) return;
+    let i = mark;
+    while (i > from && isIpChar(text.charCodeAt(i - 1))) i--;
     let j = i;
-    let marks = false;
     let digits = false;
     while (j < n) {
       const c = text.charCodeAt(j);
       if (!isIpChar(c)) break;
-      if (c === 58 || c === 46) marks = true;
-      else if (c <= 57) digits = true;
+      if (c <= 57 && c !== 46) digits = true;
       j++;
     }
     // Every IPv4 address and any IPv6 address worth reporting holds a decimal digit.
-    if (marks && digits && j - i <= 60) ipRun(s, i, j);
-    i = j;
+    if (digits && j - i <= 60) ipRun(s, i, j);
+    from = j;
   }
 }
 
-const nonEmpty = (g: string): boolean => g.length > 0;
+/** Number of non-empty groups between ':' in `run`. */
+function colonGroups(run: string): number {
+  let groups = 0;
+  let inGroup = false;
+  for (let i = 0; i < run.length; i++) {
+    const colon = run.charCodeAt(i) === 58;
+    if (!colon && !inGroup) groups++;
+    inGroup = !colon;
+  }
+  return groups;
+}
 
 function ipRun(s: Scan, i: number, j: number): void {
   const { text } = s;
@@ -915,7 +1138,7 @@ function ipRun(s: Scan, i: number, j: number): void {
   if (b <= a || isWordChar(text[a - 1]) || isWordChar(text[b])) return;
   const run = text.slice(a, b);
   if (run.includes(':')) {
-    const groups = run.split(':').filter(nonEmpty).length;
+    const groups = colonGroups(run);
     if (groups >= 2 && isIPv6(run)) {
       emit(s, 'IP_ADDRESS', a, b, 0.9, 'ip.v6');
       return;

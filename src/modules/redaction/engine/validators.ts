@@ -125,6 +125,33 @@ export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
  * @example ibanValid('GB82 WEST 1234 5698 7654 32') // true
  */
 export function ibanValid(s: string): boolean {
+  // ASCII input (the common case) is checked from char codes; anything else takes the general path.
+  let l = 0;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c === 32) continue;
+    if (c >= 128) return ibanValidSlow(s);
+    if (c >= 97 && c <= 122) c -= 32;
+    const letter = c >= 65 && c <= 90;
+    const digit = c >= 48 && c <= 57;
+    if (l < 2 ? !letter : l < 4 ? !digit : !letter && !digit) return false;
+    if (l === 34) return false; // longer than any country's IBAN
+    ibanCodes[l++] = c;
+  }
+  if (l < 5) return false;
+  if (IBAN_LENGTHS[String.fromCharCode(ibanCodes[0]!, ibanCodes[1]!)] !== l) return false;
+  let rem = 0;
+  for (let q = 4; q < l + 4; q++) {
+    const c = ibanCodes[q < l ? q : q - l]!;
+    rem = c <= 57 ? (rem * 10 + (c - 48)) % 97 : (rem * 100 + (c - 55)) % 97;
+  }
+  return rem === 1;
+}
+
+/** Scratch for {@link ibanValid}: the compact, upper-cased characters. */
+const ibanCodes = new Uint8Array(34);
+
+function ibanValidSlow(s: string): boolean {
   const iban = s.replace(/ /g, '').toUpperCase();
   if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]+$/.test(iban)) return false;
   if (IBAN_LENGTHS[iban.slice(0, 2)] !== iban.length) return false;
@@ -148,9 +175,10 @@ const abaPrefixOk = (p: number): boolean =>
  */
 export function abaValid(digits: string): boolean {
   if (digits.length !== 9 || !isDigits(digits)) return false;
-  if (!abaPrefixOk(Number(digits.slice(0, 2)))) return false;
-  const d = (i: number): number => digits.charCodeAt(i) - 48;
-  const sum = 3 * (d(0) + d(3) + d(6)) + 7 * (d(1) + d(4) + d(7)) + (d(2) + d(5) + d(8));
+  if (!abaPrefixOk((digits.charCodeAt(0) - 48) * 10 + digits.charCodeAt(1) - 48)) return false;
+  let sum = 0;
+  // Weights 3, 7, 1 repeating.
+  for (let i = 0; i < 9; i++) sum += (digits.charCodeAt(i) - 48) * (i % 3 === 0 ? 3 : i % 3 === 1 ? 7 : 1);
   return sum % 10 === 0;
 }
 
@@ -202,10 +230,32 @@ const NINO_BAD_PREFIXES = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
  * @example ninoValid('AB 12 34 56 C') // true
  */
 export function ninoValid(s: string): boolean {
+  // ASCII input (the common case) is checked from char codes; anything else takes the general path.
+  let p = 0;
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c === 32) continue;
+    if (c >= 128) return ninoValidSlow(s);
+    if (c >= 97 && c <= 122) c -= 32;
+    const letter = c >= 65 && c <= 90;
+    if (p < 2 ? !letter : p < 8 ? c < 48 || c > 57 : p > 8 || c < 65 || c > 68) return false;
+    if (p === 0) a = c;
+    else if (p === 1) b = c;
+    p++;
+  }
+  if (p !== 9) return false;
+  return ninoLettersOk(String.fromCharCode(a), String.fromCharCode(b));
+}
+
+function ninoValidSlow(s: string): boolean {
   const v = s.replace(/ /g, '').toUpperCase();
   if (!/^[A-Z]{2}[0-9]{6}[A-D]$/.test(v)) return false;
-  const a = v[0]!;
-  const b = v[1]!;
+  return ninoLettersOk(v[0]!, v[1]!);
+}
+
+function ninoLettersOk(a: string, b: string): boolean {
   if (NINO_BAD_LETTERS.has(a) || NINO_BAD_LETTERS.has(b) || b === 'O') return false;
   return !NINO_BAD_PREFIXES.has(a + b);
 }
