@@ -30,6 +30,26 @@ const round3 = (n: number) => Math.round(n * 1000) / 1000;
  * numbers spoken across several turns. Each result carries the audio spans to silence.
  */
 export function detectCall(utterances: Utterance[]): UtteranceResult[] {
+  // A file may hold several calls: a number is only ever joined across turns of one call.
+  const first = utterances[0]?.call_id;
+  if (utterances.some((u) => u.call_id !== first)) {
+    const byCall = new Map<string, number[]>();
+    utterances.forEach((u, i) => {
+      const list = byCall.get(u.call_id);
+      if (list) list.push(i);
+      else byCall.set(u.call_id, [i]);
+    });
+    const results: UtteranceResult[] = new Array(utterances.length);
+    for (const indices of byCall.values())
+      detectOneCall(indices.map((i) => utterances[i]!)).forEach((r, k) => {
+        results[indices[k]!] = { ...r, index: indices[k]! };
+      });
+    return results;
+  }
+  return detectOneCall(utterances);
+}
+
+function detectOneCall(utterances: Utterance[]): UtteranceResult[] {
   // One spoken analysis per utterance serves both the call-level and the per-text findings.
   const { multi: perTurn, single } = analyzeTranscript(utterances, {}, true);
   const multi = new Map(perTurn.map((r) => [r.index, r.findings]));

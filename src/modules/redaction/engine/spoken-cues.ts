@@ -1,13 +1,13 @@
 /**
- * Cue phrases for spoken card data: words that announce a card number, a CVV or an expiry date, and
- * month names. Matching is by whole lower-cased tokens, punctuation skipped, phrases of at most
+ * Cue phrases for spoken data: words that announce a card number, a CVV, an expiry date, a social
+ * security number or a phone number, and month names. Matching is by whole lower-cased tokens, punctuation skipped, phrases of at most
  * five words, so a scan is linear.
  */
 
 import { K, type SpokenTokens, vocabId } from './spoken-tokens.ts';
 
 /** What a cue announces. `month` cues carry the month number in `value`. */
-export type CueKind = 'card' | 'cvv' | 'expiry' | 'month';
+export type CueKind = 'card' | 'cvv' | 'expiry' | 'month' | 'ssn' | 'phone';
 
 /** A matched cue: tokens `first..last` inclusive. */
 export type Cue = { kind: CueKind; first: number; last: number; value: number };
@@ -59,6 +59,26 @@ const PHRASES: Array<[CueKind, string]> = [
   ['expiry', 'good thru'],
   ['expiry', 'good through'],
   ['expiry', 'end date'],
+  ['ssn', 'social security'],
+  ['ssn', 'social'],
+  ['ssn', 'ssn'],
+  ['ssn', 'tax id'],
+  ['phone', 'phone'],
+  ['phone', 'telephone'],
+  ['phone', 'cell'],
+  ['phone', 'mobile'],
+  ['phone', 'landline'],
+  ['phone', 'call me'],
+  ['phone', 'call me back'],
+  ['phone', 'call back'],
+  ['phone', 'callback'],
+  ['phone', 'reach me'],
+  ['phone', 'reach you'],
+  ['phone', 'call you'],
+  ['phone', 'best number'],
+  ['phone', 'phone number'],
+  ['phone', 'contact number'],
+  ['phone', 'text me'],
 ];
 
 const MONTHS: Array<[number, string[]]> = [

@@ -192,6 +192,37 @@ add('marker', 0, "that's", 'thats', "it's", 'its', 'that', 'is', 'it');
 add('not', 0, 'not');
 add('sep', 0, 'slash', 'dash', 'hyphen');
 
+/**
+ * Phrases a caller says while reading a card ("four five three nine, uh hang on, one four ..."):
+ * skipped like fillers so the number is not cut in two. Only phrases without number words, so
+ * no digit can be swallowed ("one sec" is left alone).
+ */
+const FILLER_PHRASES: number[][] = [
+  ['hang', 'on'],
+  ['hold', 'on'],
+  ['bear', 'with', 'me'],
+  ['just', 'a', 'sec'],
+  ['just', 'a', 'second'],
+  ['just', 'a', 'moment'],
+  ['just', 'a', 'minute'],
+  ['give', 'me', 'a', 'second'],
+  ['give', 'me', 'a', 'sec'],
+  ['let', 'me', 'check'],
+  ['let', 'me', 'look'],
+  ['where', 'was', 'i'],
+].map((words) => words.map(vocabId));
+
+/** Length of the filler phrase starting at token `i`, or 0. */
+function fillerPhraseAt(wid: Int16Array, n: number, i: number): number {
+  for (const phrase of FILLER_PHRASES) {
+    if (i + phrase.length > n) continue;
+    let k = 0;
+    while (k < phrase.length && wid[i + k] === phrase[k]) k++;
+    if (k === phrase.length) return k;
+  }
+  return 0;
+}
+
 const W_YOU = vocabId('you');
 const W_KNOW = vocabId('know');
 const W_I = vocabId('i');
@@ -448,6 +479,10 @@ function classifyPhrases(t: SpokenTokens): void {
       kind[i + 2] = K.filler;
     } else if (isNumberKind(kind[i]!)) {
       if ((i > 0 && COUNT_BEFORE.has(wid[i - 1]!)) || (next >= 0 && COUNT_AFTER.has(next))) kind[i] = K.word;
+    } else if (kind[i] === K.word) {
+      const len = fillerPhraseAt(wid, n, i);
+      for (let k = 0; k < len; k++) kind[i + k] = K.filler;
+      if (len > 0) i += len - 1;
     }
   }
 }

@@ -301,3 +301,46 @@ describe('detectSpoken: limits', () => {
     expect(detectSpoken('')).toEqual([]);
   });
 });
+
+describe('accuracy fixes from the labelled corpus (eval/)', () => {
+  const spans = (text: string) => detectSpoken(text).map((f) => [f.type, text.slice(f.start, f.end), f.rule]);
+
+  it('a "hang on" or "hold on" while reading does not cut the card in two', () => {
+    const text =
+      'card number four five three nine uh hang on one four eight eight oh three four three six four six seven';
+    expect(spans(text)).toEqual([
+      [
+        'PAN',
+        'four five three nine uh hang on one four eight eight oh three four three six four six seven',
+        'pan.spoken',
+      ],
+    ]);
+    expect(spans(text.replace('uh hang on', 'hold on'))[0]![0]).toBe('PAN');
+  });
+
+  it('a Luhn-invalid run of written digits near a card cue is left to the structured detector', () => {
+    const text = 'card 4111 1111 1111 1111. Called at 2024-08-14 15:43:54.';
+    expect(detectSpoken(text).filter((f) => f.end > text.indexOf('2024'))).toEqual([]);
+    // Spoken words make it a spoken candidate (a misheard digit) as before.
+    expect(
+      spans('my card number is four one one one one one one one one one one one one one one two')[0],
+    ).toEqual([
+      'PAN',
+      'four one one one one one one one one one one one one one one two',
+      'pan.spoken.candidate',
+    ]);
+  });
+
+  it('finds social security and phone numbers read out after their cue, and only then', () => {
+    expect(
+      spans('sure, my social security number is four seven five, five eight, one seven four zero'),
+    ).toEqual([['US_SSN', 'four seven five, five eight, one seven four zero', 'ssn.spoken']]);
+    expect(spans('my cell is four seven five, seven nine zero, four one eight seven')).toEqual([
+      ['PHONE', 'four seven five, seven nine zero, four one eight seven', 'phone.spoken'],
+    ]);
+    // No cue: nine or ten spoken digits are not assumed to be an identifier.
+    expect(spans('it is four seven five five eight one seven four zero')).toEqual([]);
+    // An invalid SSN area (9xx) is not an SSN even after the cue.
+    expect(spans('social security nine seven five five eight one seven four zero')).toEqual([]);
+  });
+});

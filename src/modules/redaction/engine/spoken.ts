@@ -1,6 +1,7 @@
 /**
  * Detection of card data spoken as words: PANs (`pan.spoken`), CVVs (`cvv.spoken`) and expiry
- * dates (`expiry.spoken`). Text is normalised to digit runs first (see spoken-numbers.ts); a PAN is
+ * dates (`expiry.spoken`); also social security and phone numbers read out after their cue
+ * (`ssn.spoken`, `phone.spoken`). Text is normalised to digit runs first (see spoken-numbers.ts); a PAN is
  * a 13–19 digit window of a run that passes Luhn and a known IIN. CVV and expiry need a cue or must
  * follow a PAN closely. The classifier keeps its context in a {@link SpokenState} so that a call
  * transcript can carry it from one utterance to the next.
@@ -11,6 +12,7 @@ import { type Cue, findCues } from './spoken-cues.ts';
 import { type SpokenRun, spokenNumbers } from './spoken-numbers.ts';
 import { K, type SpokenTokens, vocabId } from './spoken-tokens.ts';
 import { DetectionLimitError, type EntityType, type Finding } from './types.ts';
+import { ssnValid } from './validators.ts';
 
 /** Default input limit: longer texts are refused with {@link DetectionLimitError} (fail closed). */
 export const DEFAULT_MAX_INPUT_CHARS = 10 * 1024 * 1024;
@@ -20,6 +22,8 @@ const CARD_CUE_BEFORE = 40;
 const CARD_CUE_AFTER = 10;
 /** A CVV or expiry must start within this many tokens after its cue. */
 const CUE_WINDOW = 12;
+/** A spoken SSN or phone number must start within this many tokens after its cue. */
+const ID_CUE_WINDOW = 15;
 /** A CVV or expiry with no cue must start within this many tokens after a PAN. */
 const AFTER_PAN_WINDOW = 30;
 
@@ -49,6 +53,8 @@ export type SpokenState = {
   cardCueAt: number;
   cvvCueAt: number;
   expiryCueAt: number;
+  ssnCueAt: number;
+  phoneCueAt: number;
   panEndAt: number;
   expiryAfterPan: boolean;
   cvvAfterPan: boolean;
@@ -60,6 +66,8 @@ export const newSpokenState = (): SpokenState => ({
   cardCueAt: Number.NEGATIVE_INFINITY,
   cvvCueAt: Number.NEGATIVE_INFINITY,
   expiryCueAt: Number.NEGATIVE_INFINITY,
+  ssnCueAt: Number.NEGATIVE_INFINITY,
+  phoneCueAt: Number.NEGATIVE_INFINITY,
   panEndAt: Number.NEGATIVE_INFINITY,
   expiryAfterPan: true,
   cvvAfterPan: true,
@@ -124,6 +132,8 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
       if (c.kind === 'card') state.cardCueAt = g(c.last);
       else if (c.kind === 'cvv') state.cvvCueAt = g(c.last);
       else if (c.kind === 'expiry') state.expiryCueAt = g(c.last);
+      else if (c.kind === 'ssn') state.ssnCueAt = g(c.last);
+      else if (c.kind === 'phone') state.phoneCueAt = g(c.last);
     }
   };
   const cardCueNear = (firstTok: number, lastTok: number): boolean => {
@@ -192,12 +202,45 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
     }
   };
 
+  /**
+   * True when the run has at least one number word. A run of written digits only is a date, a
+   * timestamp or an id when it fails Luhn; the structured detector judges written candidates.
+   */
+  const saysWords = (run: SpokenRun): boolean => {
+    for (let j = run.firstToken; j <= run.lastToken; j++) {
+      const k = tokens.kind[j]!;
+      if (k <= K.tens || (k >= K.hundred && k <= K.mult)) return true;
+    }
+    return false;
+  };
+
+  /**
+   * A whole run read out after an SSN cue (9 digits, valid area/group/serial) or a phone cue
+   * (10 digits, or 11 starting with 1): the number words of an identifier the agent asked for.
+   */
+  const spokenIdentifier = (run: SpokenRun): boolean => {
+    const at = g(run.firstToken);
+    const n = run.digits.length;
+    if (n === 9 && at - state.ssnCueAt <= ID_CUE_WINDOW && ssnValid(run.digits)) {
+      push('US_SSN', runRange(run, 0, n), SCORE_CVV_CUED, 'ssn.spoken');
+      state.ssnCueAt = Number.NEGATIVE_INFINITY;
+      return true;
+    }
+    if ((n === 10 || (n === 11 && run.digits[0] === '1')) && at - state.phoneCueAt <= ID_CUE_WINDOW) {
+      push('PHONE', runRange(run, 0, n), SCORE_CVV_CUED, 'phone.spoken');
+      state.phoneCueAt = Number.NEGATIVE_INFINITY;
+      return true;
+    }
+    return false;
+  };
+
   runs.forEach((run, r) => {
     applyCuesBefore(run.firstToken);
     const windows = a.pans[r] ?? [];
+    if (windows.length === 0 && saysWords(run) && spokenIdentifier(run)) return;
     if (windows.length === 0) {
       const cand = candidateLength(run);
-      if (cand > 0 && cardCueNear(run.firstToken, tokenOf(run, cand - 1))) {
+      if (cand > 0 && saysWords(run) && cardCueNear(run.firstToken, tokenOf(run, cand - 1))) {
         push('PAN', runRange(run, 0, cand), SCORE_CANDIDATE, 'pan.spoken.candidate');
         panSeen(tokenOf(run, cand - 1));
         if (cand < run.digits.length) segment(run, cand, run.digits.length);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { detectCall } from './pipeline.ts';
 import { groupPieces, joinPieces, type Piece, speakDigits, withLuhn, ZERO_WORDS } from './spoken-fixtures.ts';
 import { normalizeSpokenDigits } from './spoken-numbers.ts';
 import {
@@ -206,6 +207,38 @@ describe('detectTranscript: PAN split across turns', () => {
       [C, speakDigits(pan.slice(14))],
     ]);
     expectNoCustomerDigitsLeft(t);
+  });
+});
+
+describe('detectCall: several calls in one file', () => {
+  it('joins a split card within one call only, even when the calls interleave', () => {
+    const one = call([
+      [A, 'Can I take the card number?'],
+      [C, 'yes it is four one one one one one one one'],
+      [A, 'mm-hmm'],
+      [C, 'one one one one one one one one'],
+    ]);
+    // The same turns, but the second half belongs to another call.
+    const mixed = one.map((u, i) => (i >= 2 ? { ...u, call_id: 'c2' } : u));
+    const types = (rs: ReturnType<typeof detectCall>) => rs.map((r) => r.findings.map((f) => f.rule));
+    expect(types(detectCall(one))[3]).toEqual(['pan.spoken.multiturn']);
+    expect(types(detectCall(mixed))[3]).toEqual([]);
+    expect(detectCall(mixed).map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    // Interleaved with a third call, the first call still joins.
+    const interleaved = [one[0]!, { ...one[1]!, call_id: 'c9', text: 'hello' }, one[1]!, one[2]!, one[3]!];
+    expect(types(detectCall(interleaved))[4]).toEqual(['pan.spoken.multiturn']);
+  });
+});
+
+describe('detectCall: identifiers asked for in the previous turn', () => {
+  it('finds a phone number read out after the agent asks for it', () => {
+    const t = call([
+      [A, "And what's the best number to reach you on?"],
+      [C, "it's three four three, eight oh oh, nine four two nine"],
+    ]);
+    expect(detectCall(t)[1]!.findings).toEqual([
+      expect.objectContaining({ type: 'PHONE', rule: 'phone.spoken', start: 5 }),
+    ]);
   });
 });
 
