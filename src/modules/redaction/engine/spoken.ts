@@ -7,6 +7,7 @@
  * transcript can carry it from one utterance to the next.
  */
 
+import { namedAsOtherNumber, namedAsOtherThanExpiry } from './cvv-guard.ts';
 import { expiryLength, MIN_PAN, panWindows } from './spoken-card.ts';
 import { type Cue, findCues } from './spoken-cues.ts';
 import { type SpokenRun, spokenNumbers } from './spoken-numbers.ts';
@@ -185,8 +186,12 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
     const expiryOk = expCue || (postPan && !state.expiryAfterPan);
     if (expiryOk) {
       const n = expiryLength(run.digits, a0, b, month !== undefined, expCue);
-      if (n > 0 && isBoundary(run, a0 + n)) {
-        const range = runRange(run, a0, a0 + n);
+      const range = n > 0 ? runRange(run, a0, a0 + n) : null;
+      if (
+        range !== null &&
+        isBoundary(run, a0 + n) &&
+        (expCue || !namedAsOtherThanExpiry(tokens.text, range.start, range.end))
+      ) {
         if (month) range.start = tokens.start[month.first]!;
         push('CARD_EXPIRY', range, expCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'expiry.spoken');
         state.expiryCueAt = Number.NEGATIVE_INFINITY;
@@ -195,7 +200,12 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
       }
     }
     const rest = b - x;
-    if ((rest === 3 || rest === 4) && isBoundary(run, x) && (cvvCue || (postPan && !state.cvvAfterPan))) {
+    const cvvByPosition = (): boolean => {
+      if (!postPan || state.cvvAfterPan) return false;
+      const r = runRange(run, x, b);
+      return !namedAsOtherNumber(tokens.text, r.start, r.end);
+    };
+    if ((rest === 3 || rest === 4) && isBoundary(run, x) && (cvvCue || cvvByPosition())) {
       push('CVV', runRange(run, x, b), cvvCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'cvv.spoken');
       state.cvvCueAt = Number.NEGATIVE_INFINITY;
       state.cvvAfterPan = true;

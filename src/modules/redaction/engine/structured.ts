@@ -6,6 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { CueSet, Tokens } from './context.ts';
 import * as context from './context.ts';
+import { namedAsOtherNumber } from './cvv-guard.ts';
 import { DetectionLimitError, type EntityType, type Finding } from './types.ts';
 import * as validators from './validators.ts';
 
@@ -413,7 +414,11 @@ function detectCvv(s: Scan, a: number, b: number): void {
     return;
   }
   const pan = panBefore(s, a, 30);
-  if (pan >= 0 && cueInRange(t, pan + 1, a - 1, CUES.cvvAfterPan)) {
+  if (
+    pan >= 0 &&
+    cueInRange(t, pan + 1, a - 1, CUES.cvvAfterPan) &&
+    !namedAsOtherNumber(s.text, start, end)
+  ) {
     emit(s, 'CVV', start, end, 0.9, 'cvv.after-pan');
   }
 }

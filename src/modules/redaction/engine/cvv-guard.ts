@@ -1,0 +1,128 @@
+/**
+ * A 3-4 digit number near a card is a CVV only if nothing says it is something else. Contact-center
+ * notes put extensions, quantities, prices and app versions right after a card ("ask for extension
+ * 5344", "qty 308 units", "charged €87,27", "app version 8.4.74"); the labelled corpus (eval/)
+ * showed these as most of the CVV false positives. Both the structured and the spoken detector ask
+ * this before reporting a CVV that was found by position (after a PAN) rather than by its own cue.
+ *
+ * Text-based and bounded: it looks at most {@link LOOK} characters either side of the number.
+ */
+
+const LOOK = 24;
+
+/** Words right before a number that name what it is. */
+const NAMED_BEFORE = new Set([
+  'extension',
+  'ext',
+  'qty',
+  'quantity',
+  'version',
+  'ver',
+  'build',
+  'release',
+  'room',
+  'suite',
+  'apt',
+  'apartment',
+  'floor',
+  'unit',
+  'page',
+  'step',
+  'option',
+  'ordered',
+  'order',
+  'ticket',
+  'case',
+  'item',
+  'items',
+  'store',
+  'branch',
+  'gate',
+  'flight',
+  'seat',
+  'aisle',
+  'bay',
+  'lot',
+  'line',
+  'charged',
+  'refund',
+  'total',
+  'price',
+  'cost',
+  'amount',
+  'balance',
+  'paid',
+  'pay',
+  'usd',
+  'eur',
+  'gbp',
+]);
+
+/** Words right after a number that name what it is. */
+const NAMED_AFTER = new Set([
+  'units',
+  'unit',
+  'items',
+  'item',
+  'pieces',
+  'pcs',
+  'boxes',
+  'dollars',
+  'euros',
+  'pounds',
+  'cents',
+  'percent',
+  'minutes',
+  'mins',
+  'seconds',
+  'hours',
+  'days',
+  'weeks',
+  'months',
+  'years',
+  'miles',
+  'km',
+  'kg',
+  'lbs',
+  'usd',
+  'eur',
+  'gbp',
+  'points',
+]);
+
+const CURRENCY = /[$€£¥₹]/;
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
+/**
+ * True when the number at `text[start, end)` is evidently not a CVV: it is written with a decimal or
+ * version separator ("87,27", "8.4.74"), is joined to a longer dotted or comma number, follows a
+ * currency sign, or is named by the word before it (extension, qty, version, charged, ...) or after
+ * it (units, items, dollars, minutes, ...).
+ */
+export function namedAsOtherNumber(text: string, start: number, end: number): boolean {
+  if (/[0-9][.,][0-9]/.test(text.slice(start, end))) return true;
+  const before = text[start - 1];
+  const after = text[end];
+  if ((before === '.' || before === ',') && isDigit(text[start - 2])) return true;
+  if ((after === '.' || after === ',') && isDigit(text[end + 1])) return true;
+  return namedByWords(text, start, end);
+}
+
+/**
+ * The same check for an expiry date found by position: "04.27" is a fine expiry, so one separator is
+ * allowed, but a version ("1.19.8", "12.7.0") or a named number is not an expiry.
+ */
+export function namedAsOtherThanExpiry(text: string, start: number, end: number): boolean {
+  if (/[0-9][.,][0-9]+[.,][0-9]/.test(text.slice(Math.max(0, start - 4), end + 4))) return true;
+  return namedByWords(text, start, end);
+}
+
+function namedByWords(text: string, start: number, end: number): boolean {
+  const left = text.slice(Math.max(0, start - LOOK), start);
+  if (CURRENCY.test(left.slice(-2))) return true;
+  const prev = /([A-Za-z]+)[\s:#.-]*$/.exec(left)?.[1]?.toLowerCase();
+  if (prev !== undefined && NAMED_BEFORE.has(prev)) return true;
+  const right = text.slice(end, end + LOOK);
+  const next = /^[\s-]*([A-Za-z]+)/.exec(right)?.[1]?.toLowerCase();
+  return next !== undefined && NAMED_AFTER.has(next);
+}
