@@ -228,43 +228,56 @@ export function tokenize(text: string): Tokens {
   );
 }
 
-/** The {@link Tokens} view; kept apart from the scanning loop so its closures capture no loop variable. */
-function tokensOf(text: string, s: Int32Array, e: Int32Array, flags: Uint8Array, ids: Int32Array): Tokens {
-  let words: Array<string | undefined> | undefined;
-  const prevKnown = new Int32Array(s.length);
-  const word = (k: number): string => {
-    if (words === undefined) {
-      words = [];
-      for (let q = 0; q < s.length; q++) words.push(undefined);
+/**
+ * The {@link Tokens} view. A class, not an object of closures: the tsx loader wraps every closure
+ * creation in a `defineProperty` call, which showed up in per-utterance profiles.
+ */
+class TokenView implements Tokens {
+  private words: Array<string | undefined> | undefined;
+  readonly prevKnown: Int32Array;
+
+  constructor(
+    readonly text: string,
+    readonly starts: Int32Array,
+    readonly ends: Int32Array,
+    readonly flags: Uint8Array,
+    readonly ids: Int32Array,
+  ) {
+    const s = starts;
+    this.prevKnown = new Int32Array(s.length);
+    let prev = -1;
+    for (let k = 0; k < s.length; k++) {
+      this.prevKnown[k] = prev;
+      let v = ids[k]!;
+      if (v < 0) {
+        v = vocabByWord.get(this.word(k)) ?? 0;
+        ids[k] = v;
+      }
+      if (v !== 0) prev = k;
     }
-    let w = words[k];
+  }
+
+  word(k: number): string {
+    if (this.words === undefined) {
+      this.words = [];
+      for (let q = 0; q < this.starts.length; q++) this.words.push(undefined);
+    }
+    let w = this.words[k];
     if (w === undefined) {
-      w = text.slice(s[k], e[k]).toLowerCase();
+      w = this.text.slice(this.starts[k], this.ends[k]).toLowerCase();
       if (w.includes('\u2019')) w = w.replace(/\u2019/g, "'");
-      words[k] = w;
+      this.words[k] = w;
     }
     return w;
-  };
-  let prev = -1;
-  for (let k = 0; k < s.length; k++) {
-    prevKnown[k] = prev;
-    let v = ids[k]!;
-    if (v < 0) {
-      v = vocabByWord.get(word(k)) ?? 0;
-      ids[k] = v;
-    }
-    if (v !== 0) prev = k;
   }
-  return {
-    text,
-    starts: s,
-    ends: e,
-    flags,
-    ids,
-    prevKnown,
-    word,
-    id: (k: number): number => ids[k]!,
-  };
+
+  id(k: number): number {
+    return this.ids[k]!;
+  }
+}
+
+function tokensOf(text: string, s: Int32Array, e: Int32Array, flags: Uint8Array, ids: Int32Array): Tokens {
+  return new TokenView(text, s, e, flags, ids);
 }
 
 /** Compiled cue phrases, indexed by their last and first words. */

@@ -12,19 +12,6 @@ import type { Finding } from './types.ts';
  */
 export function mergeFindings(...lists: Finding[][]): Finding[] {
   const out: Finding[] = [];
-  const add = (f: Finding): void => {
-    const last = out[out.length - 1];
-    if (last && f.start < last.end) {
-      const winner = f.score > last.score ? f : last;
-      out[out.length - 1] = {
-        ...winner,
-        start: Math.min(last.start, f.start),
-        end: Math.max(last.end, f.end),
-      };
-    } else {
-      out.push({ ...f });
-    }
-  };
   // Two lists already in order (the usual case) are merged without sorting; on equal keys the
   // first list goes first, exactly as the stable sort of their concatenation would put them.
   const [a, b] = lists;
@@ -32,13 +19,27 @@ export function mergeFindings(...lists: Finding[][]): Finding[] {
     let i = 0;
     let j = 0;
     while (i < a.length || j < b.length) {
-      if (j >= b.length || (i < a.length && order(a[i]!, b[j]!) <= 0)) add(a[i++]!);
-      else add(b[j++]!);
+      if (j >= b.length || (i < a.length && order(a[i]!, b[j]!) <= 0)) addMerged(out, a[i++]!);
+      else addMerged(out, b[j++]!);
     }
     return out;
   }
-  for (const f of lists.flat().sort(order)) add(f);
+  for (const f of lists.flat().sort(order)) addMerged(out, f);
   return out;
+}
+
+/**
+ * Appends `f`, or widens the last finding when they overlap (the higher score names the type).
+ * Module-level, not a closure: the tsx loader makes every closure creation costly.
+ */
+function addMerged(out: Finding[], f: Finding): void {
+  const last = out[out.length - 1];
+  if (last && f.start < last.end) {
+    const winner = f.score > last.score ? f : last;
+    out[out.length - 1] = { ...winner, start: Math.min(last.start, f.start), end: Math.max(last.end, f.end) };
+  } else {
+    out.push({ ...f });
+  }
 }
 
 /** Order of {@link mergeFindings}: by start, the longer first. */

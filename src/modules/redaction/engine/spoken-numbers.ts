@@ -596,6 +596,12 @@ function digitString(digit: Uint8Array, from: number, len: number): string {
 }
 
 /** Builds the digit runs of already-tokenized text. */
+/** Ends the builder's run and keeps it when it has digits (module-level: closures cost under tsx). */
+function closeRun(b: RunBuilder, runs: SpokenRun[]): void {
+  const run = b.finish();
+  if (run) runs.push(run);
+}
+
 export function spokenRunsOf(tokens: SpokenTokens): SpokenRun[] {
   const parser = new Parser(tokens);
   const out = parser.out;
@@ -606,10 +612,6 @@ export function spokenRunsOf(tokens: SpokenTokens): SpokenRun[] {
   const n = tokens.length;
   const runs: SpokenRun[] = [];
   const b = new RunBuilder(store);
-  const close = (): void => {
-    const run = b.finish();
-    if (run) runs.push(run);
-  };
   let i = 0;
   while (i < n) {
     const k = kind[i]!;
@@ -647,10 +649,10 @@ export function spokenRunsOf(tokens: SpokenTokens): SpokenRun[] {
       }
     }
     // An empty run has no state worth closing (no digits, so no pending correction either).
-    if (b.length > 0) close();
+    if (b.length > 0) closeRun(b, runs);
     i++;
   }
-  close();
+  closeRun(b, runs);
   if (store.digit.length > KEEP_ENTRIES)
     sharedStore = new RunStore(1024); // the runs keep `store`
   else if (runs.length > 0) {

@@ -116,47 +116,71 @@ const tokenOf = (run: SpokenRun, i: number): number => run.store.tokenIndex[run.
  * the findings in text order.
  */
 export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[] {
-  const { tokens, runs, cues } = a;
-  const findings: Finding[] = [];
-  const g = (local: number): number => state.base + local;
-  const monthByLast = new Map<number, Cue>();
-  const cardCues: number[] = [];
-  for (const c of cues) {
-    if (c.kind === 'month') monthByLast.set(c.last, c);
-    if (c.kind === 'card') cardCues.push(c.first);
-  }
-  let cueIdx = 0;
-  let cardIdx = 0;
-  const applyCuesBefore = (tok: number): void => {
-    while (cueIdx < cues.length && cues[cueIdx]!.last < tok) {
-      const c = cues[cueIdx++]!;
-      if (c.kind === 'card') state.cardCueAt = g(c.last);
-      else if (c.kind === 'cvv') state.cvvCueAt = g(c.last);
-      else if (c.kind === 'expiry') state.expiryCueAt = g(c.last);
-      else if (c.kind === 'ssn') state.ssnCueAt = g(c.last);
-      else if (c.kind === 'phone') state.phoneCueAt = g(c.last);
+  return new Classifier(a, state).run();
+}
+
+/**
+ * The state of one {@link classifySpoken} call. A class rather than closures: the loader that runs
+ * Bulwark (tsx, esbuild keepNames) wraps every closure creation in a `defineProperty` call, which cost
+ * a third of a transcript's detection time when this ran once per utterance.
+ */
+class Classifier {
+  private readonly tokens: SpokenTokens;
+  private readonly cues: Cue[];
+  private readonly findings: Finding[] = [];
+  private readonly monthByLast = new Map<number, Cue>();
+  private readonly cardCues: number[] = [];
+  private cueIdx = 0;
+  private cardIdx = 0;
+
+  constructor(
+    private readonly a: SpokenAnalysis,
+    private readonly state: SpokenState,
+  ) {
+    this.tokens = a.tokens;
+    this.cues = a.cues;
+    for (const c of a.cues) {
+      if (c.kind === 'month') this.monthByLast.set(c.last, c);
+      if (c.kind === 'card') this.cardCues.push(c.first);
     }
-  };
-  const cardCueNear = (firstTok: number, lastTok: number): boolean => {
-    if (g(firstTok) - state.cardCueAt <= CARD_CUE_BEFORE) return true;
-    while (cardIdx < cardCues.length && cardCues[cardIdx]! <= lastTok) cardIdx++;
-    const next = cardCues[cardIdx];
+  }
+
+  private g(local: number): number {
+    return this.state.base + local;
+  }
+
+  private applyCuesBefore(tok: number): void {
+    const { cues, state } = this;
+    while (this.cueIdx < cues.length && cues[this.cueIdx]!.last < tok) {
+      const c = cues[this.cueIdx++]!;
+      if (c.kind === 'card') state.cardCueAt = this.g(c.last);
+      else if (c.kind === 'cvv') state.cvvCueAt = this.g(c.last);
+      else if (c.kind === 'expiry') state.expiryCueAt = this.g(c.last);
+      else if (c.kind === 'ssn') state.ssnCueAt = this.g(c.last);
+      else if (c.kind === 'phone') state.phoneCueAt = this.g(c.last);
+    }
+  }
+
+  private cardCueNear(firstTok: number, lastTok: number): boolean {
+    if (this.g(firstTok) - this.state.cardCueAt <= CARD_CUE_BEFORE) return true;
+    const { cardCues } = this;
+    while (this.cardIdx < cardCues.length && cardCues[this.cardIdx]! <= lastTok) this.cardIdx++;
+    const next = cardCues[this.cardIdx];
     return next !== undefined && next - lastTok <= CARD_CUE_AFTER;
-  };
-  const push = (
-    type: EntityType,
-    range: { start: number; end: number },
-    score: number,
-    rule: string,
-  ): void => {
-    findings.push({ type, start: range.start, end: range.end, score, rule });
-  };
-  const panSeen = (lastTok: number): void => {
-    state.panEndAt = g(lastTok);
-    state.expiryAfterPan = false;
-    state.cvvAfterPan = false;
-  };
-  const monthBefore = (tok: number): Cue | undefined => {
+  }
+
+  private push(type: EntityType, range: { start: number; end: number }, score: number, rule: string): void {
+    this.findings.push({ type, start: range.start, end: range.end, score, rule });
+  }
+
+  private panSeen(lastTok: number): void {
+    this.state.panEndAt = this.g(lastTok);
+    this.state.expiryAfterPan = false;
+    this.state.cvvAfterPan = false;
+  }
+
+  private monthBefore(tok: number): Cue | undefined {
+    const { tokens } = this;
     let j = tok - 1;
     while (j >= 0) {
       const k = tokens.kind[j]!;
@@ -164,20 +188,21 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
       if (k === K.filler || k === K.sep || w === W_OF || w === W_THE) j--;
       else break;
     }
-    return monthByLast.get(j);
-  };
+    return this.monthByLast.get(j);
+  }
 
-  const segment = (run: SpokenRun, a0: number, b: number): void => {
+  private segment(run: SpokenRun, a0: number, b: number): void {
+    const { state, tokens } = this;
     const firstTok = tokenOf(run, a0);
-    const at = g(firstTok);
+    const at = this.g(firstTok);
     const expCue = at - state.expiryCueAt <= CUE_WINDOW;
     const cvvCue = at - state.cvvCueAt <= CUE_WINDOW;
     const postPan = at - state.panEndAt <= AFTER_PAN_WINDOW;
-    const month = a0 === 0 ? monthBefore(firstTok) : undefined;
+    const month = a0 === 0 ? this.monthBefore(firstTok) : undefined;
     const len = b - a0;
     const cvvFirst = cvvCue && (!expCue || state.cvvCueAt > state.expiryCueAt) && month === undefined;
     if (cvvFirst && (len === 3 || len === 4)) {
-      push('CVV', runRange(run, a0, b), SCORE_CVV_CUED, 'cvv.spoken');
+      this.push('CVV', runRange(run, a0, b), SCORE_CVV_CUED, 'cvv.spoken');
       state.cvvCueAt = Number.NEGATIVE_INFINITY;
       state.cvvAfterPan = true;
       return;
@@ -193,88 +218,101 @@ export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[]
         (expCue || !namedAsOtherThanExpiry(tokens.text, range.start, range.end))
       ) {
         if (month) range.start = tokens.start[month.first]!;
-        push('CARD_EXPIRY', range, expCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'expiry.spoken');
+        this.push('CARD_EXPIRY', range, expCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'expiry.spoken');
         state.expiryCueAt = Number.NEGATIVE_INFINITY;
         state.expiryAfterPan = true;
         x = a0 + n;
       }
     }
     const rest = b - x;
-    const cvvByPosition = (): boolean => {
-      if (!postPan || state.cvvAfterPan) return false;
-      const r = runRange(run, x, b);
-      return !namedAsOtherNumber(tokens.text, r.start, r.end);
-    };
-    if ((rest === 3 || rest === 4) && isBoundary(run, x) && (cvvCue || cvvByPosition())) {
-      push('CVV', runRange(run, x, b), cvvCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'cvv.spoken');
+    if (
+      (rest === 3 || rest === 4) &&
+      isBoundary(run, x) &&
+      (cvvCue || this.cvvByPosition(run, x, b, postPan))
+    ) {
+      this.push('CVV', runRange(run, x, b), cvvCue ? SCORE_CVV_CUED : SCORE_AFTER_PAN, 'cvv.spoken');
       state.cvvCueAt = Number.NEGATIVE_INFINITY;
       state.cvvAfterPan = true;
     }
-  };
+  }
+
+  /** A CVV found by position after a PAN, unless the text names the number as something else. */
+  private cvvByPosition(run: SpokenRun, x: number, b: number, postPan: boolean): boolean {
+    if (!postPan || this.state.cvvAfterPan) return false;
+    const r = runRange(run, x, b);
+    return !namedAsOtherNumber(this.tokens.text, r.start, r.end);
+  }
 
   /**
    * True when the run has at least one number word. A run of written digits only is a date, a
    * timestamp or an id when it fails Luhn; the structured detector judges written candidates.
    */
-  const saysWords = (run: SpokenRun): boolean => {
+  private saysWords(run: SpokenRun): boolean {
+    const { kind } = this.tokens;
     for (let j = run.firstToken; j <= run.lastToken; j++) {
-      const k = tokens.kind[j]!;
+      const k = kind[j]!;
       if (k <= K.tens || (k >= K.hundred && k <= K.mult)) return true;
     }
     return false;
-  };
+  }
 
   /**
    * A whole run read out after an SSN cue (9 digits, valid area/group/serial) or a phone cue
    * (10 digits, or 11 starting with 1): the number words of an identifier the agent asked for.
    */
-  const spokenIdentifier = (run: SpokenRun): boolean => {
-    const at = g(run.firstToken);
+  private spokenIdentifier(run: SpokenRun): boolean {
+    const { state } = this;
+    const at = this.g(run.firstToken);
     const n = run.digits.length;
     if (n === 9 && at - state.ssnCueAt <= ID_CUE_WINDOW && ssnValid(run.digits)) {
-      push('US_SSN', runRange(run, 0, n), SCORE_CVV_CUED, 'ssn.spoken');
+      this.push('US_SSN', runRange(run, 0, n), SCORE_CVV_CUED, 'ssn.spoken');
       state.ssnCueAt = Number.NEGATIVE_INFINITY;
       return true;
     }
     if ((n === 10 || (n === 11 && run.digits[0] === '1')) && at - state.phoneCueAt <= ID_CUE_WINDOW) {
-      push('PHONE', runRange(run, 0, n), SCORE_CVV_CUED, 'phone.spoken');
+      this.push('PHONE', runRange(run, 0, n), SCORE_CVV_CUED, 'phone.spoken');
       state.phoneCueAt = Number.NEGATIVE_INFINITY;
       return true;
     }
     return false;
-  };
+  }
 
-  runs.forEach((run, r) => {
-    applyCuesBefore(run.firstToken);
-    const windows = a.pans[r] ?? [];
-    if (windows.length === 0 && saysWords(run) && spokenIdentifier(run)) return;
+  private classifyRun(run: SpokenRun, r: number): void {
+    this.applyCuesBefore(run.firstToken);
+    const windows = this.a.pans[r] ?? [];
+    if (windows.length === 0 && this.saysWords(run) && this.spokenIdentifier(run)) return;
     if (windows.length === 0) {
       const cand = candidateLength(run);
-      if (cand > 0 && saysWords(run) && cardCueNear(run.firstToken, tokenOf(run, cand - 1))) {
-        push('PAN', runRange(run, 0, cand), SCORE_CANDIDATE, 'pan.spoken.candidate');
-        panSeen(tokenOf(run, cand - 1));
-        if (cand < run.digits.length) segment(run, cand, run.digits.length);
+      if (cand > 0 && this.saysWords(run) && this.cardCueNear(run.firstToken, tokenOf(run, cand - 1))) {
+        this.push('PAN', runRange(run, 0, cand), SCORE_CANDIDATE, 'pan.spoken.candidate');
+        this.panSeen(tokenOf(run, cand - 1));
+        if (cand < run.digits.length) this.segment(run, cand, run.digits.length);
         return;
       }
     }
     let pos = 0;
     for (const w of windows) {
-      if (w.s > pos) segment(run, pos, w.s);
+      if (w.s > pos) this.segment(run, pos, w.s);
       const lastTok = tokenOf(run, w.e - 1);
       let score = w.group?.score ?? null;
       if (score === null) {
-        score = cardCueNear(tokenOf(run, w.s), lastTok) ? SCORE_CUED : SCORE_PLAIN;
+        score = this.cardCueNear(tokenOf(run, w.s), lastTok) ? SCORE_CUED : SCORE_PLAIN;
         if (w.group) w.group.score = score;
       }
-      push('PAN', runRange(run, w.s, w.e), score, w.rule);
-      panSeen(lastTok);
+      this.push('PAN', runRange(run, w.s, w.e), score, w.rule);
+      this.panSeen(lastTok);
       pos = w.e;
     }
-    if (pos < run.digits.length) segment(run, pos, run.digits.length);
-  });
-  applyCuesBefore(tokens.length);
-  state.base += tokens.length;
-  return findings;
+    if (pos < run.digits.length) this.segment(run, pos, run.digits.length);
+  }
+
+  run(): Finding[] {
+    const { runs } = this.a;
+    for (let r = 0; r < runs.length; r++) this.classifyRun(runs[r]!, r);
+    this.applyCuesBefore(this.tokens.length);
+    this.state.base += this.tokens.length;
+    return this.findings;
+  }
 }
 
 /**
