@@ -15,7 +15,7 @@ import {
 } from '../modules/redaction/engine/documents.ts';
 import { decodeText, InputError } from '../modules/redaction/engine/input.ts';
 import { parsePolicy, type RedactionPolicy } from '../modules/redaction/engine/mask.ts';
-import { createTextRedactor, createTranscriptRedactor } from '../modules/redaction/engine/stream.ts';
+import { redactByteStream } from '../modules/redaction/engine/stream-bytes.ts';
 import { TranscriptFormatError } from '../modules/redaction/engine/transcript.ts';
 import { DetectionLimitError } from '../modules/redaction/engine/types.ts';
 import { readStdinBytes, writeOut } from './io.ts';
@@ -186,38 +186,14 @@ async function streamRedaction(
   policy: RedactionPolicy | undefined,
   onBytes?: (consumed: number) => void,
 ): Promise<void> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const text = format === 'text' ? createTextRedactor(policy) : undefined;
-  const transcript = format === 'transcript' ? createTranscriptRedactor(policy, name) : undefined;
-  const emit = async (chunk: string) => {
-    if (text) {
-      const out = text.push(chunk);
-      if (out) await writeOut(out);
-    } else {
-      for (const line of transcript!.push(chunk)) await writeOut(`${line}\n`);
-    }
-  };
-  let offset = 0;
   try {
-    for await (const raw of source) {
-      const bytes = raw as Buffer;
-      const nul = bytes.indexOf(0);
-      if (nul !== -1)
-        throw new InputError(`binary data (NUL byte at offset ${offset + nul}); expected UTF-8 text`, name);
-      let chunk: string;
-      try {
-        chunk = decoder.decode(bytes, { stream: true });
-      } catch {
-        throw new InputError(`invalid UTF-8 near byte offset ${offset}`, name);
-      }
-      offset += bytes.length;
-      onBytes?.(offset);
-      await emit(chunk);
-    }
-    const tail = decoder.decode();
-    if (tail) await emit(tail);
-    if (text) await writeOut(text.end());
-    else for (const line of transcript!.end()) await writeOut(`${line}\n`);
+    for await (const piece of redactByteStream(source as AsyncIterable<Uint8Array>, {
+      format,
+      policy,
+      name,
+      ...(onBytes ? { onBytes } : {}),
+    }))
+      await writeOut(piece);
   } catch (e) {
     const why = e instanceof DetectionLimitError ? `withheld: ${e.message}` : (e as Error).message;
     if (e instanceof InputError || e instanceof TranscriptFormatError || e instanceof DetectionLimitError) {
