@@ -69,9 +69,8 @@ describe('detectStructured invariants', () => {
     );
   });
 
-  // Known limitation, kept as it is: the after-PAN expiry rule looks only at the last PAN of the
-  // whole text, so a later card number hides an earlier expiry. Flip to `it` once fixed.
-  it.fails('keeps an after-PAN expiry when another card number follows later', () => {
+  // Regression: the after-PAN expiry rule used to look only at the last PAN of the whole text.
+  it('keeps an after-PAN expiry when another card number follows later', () => {
     const a = 'visa 4111 1111 1111 1111 12/29';
     const alone = detectStructured(a);
     expect(alone.map((f) => f.rule)).toEqual(['pan.digits.luhn', 'expiry.after-pan']);

@@ -391,12 +391,23 @@ function scanPans(s: Scan, a: number, b: number): void {
   }
 }
 
-/** Token index of the last PAN ending before token `k` within `window` tokens, or -1. */
+/**
+ * Token index of the last PAN ending before token `k` within `window` tokens, or -1. Binary search:
+ * the expiry pass runs after every PAN of the text is known, so the last PAN is not always the one
+ * before `k` (a later card used to hide an earlier card's expiry).
+ */
 function panBefore(s: Scan, k: number, window: number): number {
-  const count = s.panEnds.length;
-  if (count === 0) return -1;
-  const p = s.panEnds[count - 1]!;
-  return p < k && k - p <= window ? p : -1;
+  const ends = s.panEnds;
+  let lo = 0;
+  let hi = ends.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === 0) return -1;
+  const p = ends[lo - 1]!;
+  return k - p <= window ? p : -1;
 }
 
 function cueInRange(t: Tokens, from: number, to: number, cues: CueSet): boolean {
