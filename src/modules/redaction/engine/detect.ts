@@ -60,7 +60,9 @@ export type DetectOptions = StructuredOptions & { minScore?: number };
  * @example detect('my ssn is 536-90-4399')[0]?.type // 'US_SSN'
  */
 export function detect(text: string, options: DetectOptions = {}): Finding[] {
-  const findings = mergeFindings(detectStructured(text, options), detectSpoken(text, options));
+  // Spoken first: its run limit refuses hostile digit floods before the structured pass spends time.
+  const spoken = detectSpoken(text, options);
+  const findings = mergeFindings(detectStructured(text, options), spoken);
   const min = options.minScore ?? 0;
   return min > 0 ? findings.filter((f) => f.score >= min) : findings;
 }

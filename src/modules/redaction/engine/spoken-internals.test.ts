@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mergeFindings } from './detect.ts';
 import { detectSpoken } from './spoken.ts';
-import { spokenNumbers } from './spoken-numbers.ts';
+import { MAX_RUN_DIGITS, spokenNumbers } from './spoken-numbers.ts';
 import { K, tokenAt, tokenizeSpoken } from './spoken-tokens.ts';
-import type { Finding } from './types.ts';
+import { DetectionLimitError, type Finding } from './types.ts';
 
 /** The merge as first written: one stable sort of all findings, then a sweep. */
 function mergeBySort(...lists: Finding[][]): Finding[] {
@@ -78,9 +78,22 @@ describe('tokenizeSpoken', () => {
     const small = 'card four one one one one one one one one one one one one one one one, cvv one two three';
     const before = detectSpoken(small);
     const runsBefore = spokenNumbers(small).runs.map((r) => [r.digits, r.coverStart, r.chunkStart]);
-    const big = 'four one one one one one one one one one one one one one one one '.repeat(8_000);
+    const big = 'card four one one one one one one one one one one one one one one one '.repeat(8_000);
     expect(detectSpoken(big).length).toBeGreaterThan(0);
     expect(detectSpoken(small)).toEqual(before);
     expect(spokenNumbers(small).runs.map((r) => [r.digits, r.coverStart, r.chunkStart])).toEqual(runsBefore);
+  });
+
+  it('refuses a run of more than MAX_RUN_DIGITS digits with no word between (fail closed), and reads one just under it', () => {
+    const under = `${'1 '.repeat(MAX_RUN_DIGITS - 16)}4111 1111 1111 1111`;
+    expect(detectSpoken(under).map((f) => f.type)).toEqual(['PAN']);
+    for (const flood of [
+      '1 '.repeat(MAX_RUN_DIGITS + 1),
+      '4111 1111 1111 1111 '.repeat(300),
+      'one um '.repeat(5000),
+    ])
+      expect(() => detectSpoken(flood)).toThrow(DetectionLimitError);
+    // The same digits with words between them are ordinary text.
+    expect(() => detectSpoken('order 1234 and '.repeat(5000))).not.toThrow();
   });
 });

@@ -25,6 +25,7 @@
  */
 
 import { allocInt32, allocUint8, K, type SpokenTokens, tokenizeSpoken } from './spoken-tokens.ts';
+import { DetectionLimitError } from './types.ts';
 
 /** A UTF-16 range `[start, end)` of the source text. */
 export type Span = { start: number; end: number };
@@ -596,6 +597,20 @@ function digitString(digit: Uint8Array, from: number, len: number): string {
 }
 
 /** Builds the digit runs of already-tokenized text. */
+/**
+ * Longest run of digits (spoken or written, joined only by spaces, punctuation and fillers) the
+ * engine reads. No identifier is longer than 34 characters and a person reading several numbers in
+ * a row says a word between them; a run of thousands of digits is a hostile or broken input, and
+ * following it digit by digit is what made such inputs slow. Past the limit the whole text is
+ * refused (fail closed), never passed through.
+ */
+export const MAX_RUN_DIGITS = 4096;
+
+const runLimitError = (): DetectionLimitError =>
+  new DetectionLimitError(
+    `a run of more than ${MAX_RUN_DIGITS} digits with no word between them; input withheld`,
+  );
+
 /** Ends the builder's run and keeps it when it has digits (module-level: closures cost under tsx). */
 function closeRun(b: RunBuilder, runs: SpokenRun[]): void {
   const run = b.finish();
@@ -627,6 +642,7 @@ export function spokenRunsOf(tokens: SpokenTokens): SpokenRun[] {
         const digitToken = parser.isDigitToken;
         if (digitToken) b.pause();
         b.emitChunk(out, next - 1);
+        if (b.length > MAX_RUN_DIGITS) throw runLimitError();
         if (digitToken) b.pause();
         i = next;
         continue;
