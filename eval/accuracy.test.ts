@@ -26,8 +26,8 @@ const GOALS = {
  */
 // biome-ignore format: a table reads better packed
 const FLOORS: Record<string, { recall: number; precision: number | null; leak: number }> = {
-  'PAN': { recall: 0.992, precision: 0.966, leak: 0.009 },
-  'PAN/digits': { recall: 0.996, precision: 0.981, leak: 0 },
+  'PAN': { recall: 0.995, precision: 0.974, leak: 0.009 },
+  'PAN/digits': { recall: 1, precision: 0.995, leak: 0 },
   'PAN/spoken': { recall: 0.983, precision: 0.948, leak: 0.017 },
   'CVV': { recall: 1, precision: 0.99, leak: 0 },
   'CVV/digits': { recall: 1, precision: 0.995, leak: 0 },
@@ -40,17 +40,17 @@ const FLOORS: Record<string, { recall: number; precision: number | null; leak: n
   'US_SSN/spoken': { recall: 1, precision: 1, leak: 0 },
   'US_ITIN': { recall: 1, precision: 1, leak: 0 },
   'IBAN': { recall: 1, precision: 1, leak: 0 },
-  'BANK_ACCOUNT': { recall: 0.983, precision: 0.791, leak: 0 },
+  'BANK_ACCOUNT': { recall: 0.983, precision: 0.914, leak: 0 },
   'ABA_ROUTING': { recall: 1, precision: 1, leak: 0 },
   'PHONE': { recall: 0.994, precision: 0.986, leak: 0.002 },
   'PHONE/digits': { recall: 0.989, precision: 0.981, leak: 0.003 },
   'PHONE/spoken': { recall: 1, precision: 1, leak: 0 },
   'EMAIL': { recall: 1, precision: 1, leak: 0 },
-  'DATE_OF_BIRTH': { recall: 0.99, precision: 0.972, leak: 0 },
+  'DATE_OF_BIRTH': { recall: 1, precision: 0.972, leak: 0 },
   'IP_ADDRESS': { recall: 1, precision: 1, leak: 0 },
   'UK_NINO': { recall: 1, precision: 1, leak: 0 },
   'UK_NHS': { recall: 1, precision: 1, leak: 0 },
-  'US_PASSPORT': { recall: 0.934, precision: 1, leak: 0 },
+  'US_PASSPORT': { recall: 0.96, precision: 1, leak: 0 },
   'US_DRIVER_LICENSE': { recall: 0.983, precision: 1, leak: 0 },
   'POSTAL_ADDRESS': { recall: 1, precision: 1, leak: 0 },
   'HEALTH': { recall: 1, precision: 1, leak: 0 },
@@ -81,16 +81,13 @@ describe('redaction accuracy on the labelled corpus', () => {
     expect(row(s, 'CVV')!.recall).toBeGreaterThanOrEqual(GOALS.cvvRecall);
   });
 
-  // Goals not met today: each is asserted at today's figure; flip to the goal once it is met.
-  it('PAN in digit form: goal recall ≥ 99.9% / precision ≥ 99%; holds today’s floor', () => {
+  it('meets the PAN goals in digit form (recall ≥ 99.9%, precision ≥ 99%)', () => {
     const r = row(s, 'PAN/digits')!;
-    expect(r.recall).toBeGreaterThanOrEqual(
-      Math.min(GOALS.panDigitsRecall, FLOORS['PAN/digits']!.recall) - EPS,
-    );
-    expect(r.precision).toBeGreaterThanOrEqual(
-      Math.min(GOALS.panDigitsPrecision, FLOORS['PAN/digits']!.precision!) - EPS,
-    );
+    expect(r.recall).toBeGreaterThanOrEqual(GOALS.panDigitsRecall);
+    expect(r.precision).toBeGreaterThanOrEqual(GOALS.panDigitsPrecision);
   });
+
+  // Not met today: asserted at today's figure; switch to the goal once it is met.
 
   it('spoken PAN: goal recall ≥ 98% with ≤ 0.5% digits leaked; holds today’s floor', () => {
     const r = row(s, 'PAN/spoken')!;

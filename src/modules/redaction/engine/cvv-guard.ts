@@ -126,3 +126,40 @@ function namedByWords(text: string, start: number, end: number): boolean {
   const next = /^[\s-]*([A-Za-z]+)/.exec(right)?.[1]?.toLowerCase();
   return next !== undefined && NAMED_AFTER.has(next);
 }
+
+/** Words right before a number that name it as a reference, not a card ("auth reference 2303 ..."). */
+const REFERENCE_BEFORE = new Set([
+  'ref',
+  'reference',
+  'no',
+  'number',
+  'order',
+  'ticket',
+  'tracking',
+  'transaction',
+  'confirmation',
+  'case',
+  'invoice',
+  'receipt',
+  'booking',
+  'policy',
+  'claim',
+  'id',
+]);
+
+/**
+ * True when the word right before `text[start]` names the number as a reference or id. Used only
+ * for Luhn-INVALID card candidates: a Luhn-valid number in a card range is a card whatever precedes
+ * it. ("card number 4111 ..." still counts: `number` preceded by a card word is the card's cue.)
+ */
+export function namedAsReference(text: string, start: number): boolean {
+  const left = text.slice(Math.max(0, start - LOOK), start);
+  const m = /([A-Za-z]+)[\s:#.-]*$/.exec(left);
+  const word = m?.[1]?.toLowerCase();
+  if (word === undefined || !REFERENCE_BEFORE.has(word)) return false;
+  if (word === 'number' || word === 'no') {
+    const before = /([A-Za-z]+)[\s:#.-]*$/.exec(left.slice(0, m!.index))?.[1]?.toLowerCase();
+    return before !== 'card' && before !== 'credit' && before !== 'debit';
+  }
+  return true;
+}

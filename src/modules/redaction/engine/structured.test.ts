@@ -381,3 +381,23 @@ describe('limits and adversarial input', () => {
     expect(pans.map((f) => text.slice(f.start, f.end))).toEqual(['4111 1111 1111 1111']);
   });
 });
+
+describe('cues name the number right after them (fixes from the labelled corpus)', () => {
+  it('a Luhn-valid card after an account cue is a PAN, not a bank account', () => {
+    const text = 'bank account: IT85F9927821596883739635521. Use this one instead: 6229 9704 8725 5276 2.';
+    expect(values(text, 'PAN')).toEqual(['6229 9704 8725 5276 2']);
+    expect(values(text, 'BANK_ACCOUNT')).toEqual([]);
+    expect(values('ABA 723800040, acct 9397378086. 3033 797740 8889', 'PAN')).toEqual(['3033 797740 8889']);
+  });
+
+  it('an account cue does not reach past another number', () => {
+    expect(values('acct 9397378086. 48213377612', 'BANK_ACCOUNT')).toEqual(['9397378086']);
+    expect(values('account number 12345678', 'BANK_ACCOUNT')).toEqual(['12345678']);
+  });
+
+  it('a Luhn-invalid candidate needs its own card cue, not a reference name or a cue before another number', () => {
+    expect(values('my card number is 4111 1111 1111 1112', 'PAN')).toEqual(['4111 1111 1111 1112']);
+    expect(values('offered credit. ref no. 5310503061682427.', 'PAN')).toEqual([]);
+    expect(values('account number 84167153. auth reference 6011757639448816.', 'PAN')).toEqual([]);
+  });
+});

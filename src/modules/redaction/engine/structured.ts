@@ -6,7 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { CueSet, Tokens } from './context.ts';
 import * as context from './context.ts';
-import { namedAsOtherNumber } from './cvv-guard.ts';
+import { namedAsOtherNumber, namedAsReference } from './cvv-guard.ts';
 import { DetectionLimitError, type EntityType, type Finding } from './types.ts';
 import * as validators from './validators.ts';
 
@@ -197,12 +197,16 @@ function scanGroup(s: Scan, a: number, b: number): void {
   if (isQuantity(text, start, end)) return;
   let total = 0;
   for (let k = a; k <= b && total <= 19; k++) total += len(t, k);
+  const before = s.out.length;
   if (total >= 13) scanPans(s, a, b);
+  // A Luhn-valid number in a card range is a card even after an account cue.
+  const isCard = s.out.length > before;
   const slashy = touchesSlashOrColon(text, start, end);
   if (total >= 3 && total <= 4 && !slashy) detectCvv(s, a, b);
-  if (total >= 8 && total <= 17 && !slashy) {
+  if (total >= 8 && total <= 17 && !slashy && !isCard) {
     const cue = cueBefore(t, a, CUES.account, 6);
-    if (cue >= 0) {
+    // The cue names this number, not one after another number ("acct 9397378086. 3033 ...").
+    if (cue >= 0 && noDigitsBetween(t, cue, a)) {
       const strong = cueEndingAt(t, cue, CUES.account) > 1 || t.id(cue) === ACCT;
       emit(s, 'BANK_ACCOUNT', start, end, strong ? 0.9 : 0.75, 'bank-account.context');
     }
@@ -385,7 +389,15 @@ function scanPans(s: Scan, a: number, b: number): void {
   for (let k = a; k <= b && total <= 19; k++) total += len(t, k);
   if (total < 13 || total > 19) return;
   const digits = digitsOf(t, a, b);
-  if (panNetwork(digits) !== null && cueBefore(t, a, CUES.card, 6) >= 0) {
+  const cue = cueBefore(t, a, CUES.card, 6);
+  // The cue must name this number: not one that another number stands between ("account number
+  // 84167153. auth reference 6011...").
+  if (
+    panNetwork(digits) !== null &&
+    cue >= 0 &&
+    noDigitsBetween(t, cue, a) &&
+    !namedAsReference(s.text, t.starts[a]!)
+  ) {
     emit(s, 'PAN', t.starts[a]!, t.ends[b]!, 0.5, 'pan.candidate.context');
     s.panEnds.push(b);
   }
