@@ -120,6 +120,8 @@ function reportJson(report: DetectionReport): string {
       return report.utterances.map((u) => `${JSON.stringify(u)}\n`).join('');
     case 'json':
       return `${JSON.stringify({ fields: report.fields })}\n`;
+    case 'jsonl':
+      return report.lines.map((l) => `${JSON.stringify(l)}\n`).join('');
     case 'csv':
       return `${JSON.stringify({ cells: report.cells })}\n`;
     case 'chat':
@@ -141,6 +143,10 @@ function reportRows(report: DetectionReport): Array<{ where: string; findings: A
       return [{ where: '-', findings: report.findings }];
     case 'json':
       return report.fields.map((f) => ({ where: f.path, findings: f.findings }));
+    case 'jsonl':
+      return report.lines.flatMap((l) =>
+        l.fields.map((f) => ({ where: `line ${l.line} ${f.path}`, findings: f.findings })),
+      );
     case 'transcript':
       return report.utterances.map((u) => ({ where: `line ${u.line}`, findings: u.findings }));
     case 'csv':
@@ -213,7 +219,7 @@ export function registerRedactionCommands(program: Command): void {
     .addOption(progressOption())
     .option(
       '--json',
-      'print the findings as JSON: {findings} for text, per line for transcripts, {cells} for CSV, {messages} for chat, {cues,notes} for subtitles, {utterances} for aws',
+      'print the findings as JSON: {findings} for text, per line for transcripts and jsonl, {cells} for CSV, {messages} for chat, {cues,notes} for subtitles, {utterances} for aws',
     )
     .action(async (file, opts) => {
       await guarded(async () => {

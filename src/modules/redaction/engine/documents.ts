@@ -25,7 +25,17 @@ import type { Finding } from './types.ts';
  * transcripts (canonical JSONL), CSV, chat logs, WebVTT and SubRip subtitles, and Amazon
  * Transcribe output (see formats/ for each).
  */
-export const DOCUMENT_FORMATS = ['text', 'json', 'transcript', 'csv', 'chat', 'vtt', 'srt', 'aws'] as const;
+export const DOCUMENT_FORMATS = [
+  'text',
+  'json',
+  'jsonl',
+  'transcript',
+  'csv',
+  'chat',
+  'vtt',
+  'srt',
+  'aws',
+] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
 /** Formats `bulwark transcript import` turns into canonical utterances. */
@@ -64,6 +74,7 @@ export type DocumentOptions = { fields?: readonly string[]; onProgress?: Progres
 export type DetectionReport =
   | { format: 'text'; findings: Finding[] }
   | { format: 'json'; fields: Array<{ path: string; findings: Finding[] }> }
+  | { format: 'jsonl'; lines: Array<{ line: number; fields: Array<{ path: string; findings: Finding[] }> }> }
   | {
       format: 'transcript';
       utterances: Array<{ line: number; findings: Finding[]; audio: Array<{ start: number; end: number }> }>;
@@ -97,6 +108,22 @@ function parseJson(text: string, name: string): JsonValue {
   }
 }
 
+/**
+ * Generic JSON Lines (`--format jsonl`): one JSON value per line (records, events, chat exports),
+ * each scanned field by field like a JSON document and written back on its own line. Blank lines
+ * are kept. A malformed line is refused naming its number, never quoting it.
+ */
+function parseJsonLines(text: string, name: string): Array<JsonValue | null> {
+  return splitLines(text, name).map((line, i) => {
+    if (line.trim() === '') return null;
+    try {
+      return JSON.parse(quoteLongNumbers(line)) as JsonValue;
+    } catch {
+      throw new InputError('malformed JSON', `${name}:${i + 1}`);
+    }
+  });
+}
+
 /** Visits every string value with its JSONPath-like path; numbers are visited as text too (a PAN can be a number). */
 function mapStrings(value: JsonValue, path: string, fn: (s: string, path: string) => JsonValue): JsonValue {
   if (typeof value === 'string') return fn(value, path);
@@ -116,6 +143,30 @@ function mapStrings(value: JsonValue, path: string, fn: (s: string, path: string
     return out;
   }
   return value;
+}
+
+/** Findings of every string (and long number) of a JSON value, by path. */
+function detectFields(value: JsonValue): Array<{ path: string; findings: Finding[] }> {
+  const fields: Array<{ path: string; findings: Finding[] }> = [];
+  mapStrings(value, '$', (s, path) => {
+    const findings = detect(s);
+    if (findings.length > 0) fields.push({ path, findings });
+    return s;
+  });
+  return fields;
+}
+
+/** The JSON value with every string redacted; `counter.n` counts the findings. */
+function redactFields(
+  value: JsonValue,
+  policy: RedactionPolicy | undefined,
+  counter: { n: number },
+): JsonValue {
+  return mapStrings(value, '$', (s) => {
+    const findings = detect(s);
+    counter.n += findings.length;
+    return findings.length > 0 ? applyOperators(s, findings, policy).text : s;
+  });
 }
 
 function checkOptions(format: DocumentFormat, options: DocumentOptions, name: string): void {
@@ -152,14 +203,14 @@ function detectAny(
     return { format, ...detectSubtitles(text, format, name, progress) } as DetectionReport;
   if (format === 'aws') return { format, utterances: detectAwsTranscribe(text, name, progress) };
   if (format === 'text') return { format, findings: detect(text) };
-  if (format === 'json') {
-    const fields: Array<{ path: string; findings: Finding[] }> = [];
-    mapStrings(parseJson(text, name), '$', (s, path) => {
-      const findings = detect(s);
-      if (findings.length > 0) fields.push({ path, findings });
-      return s;
+  if (format === 'json') return { format, fields: detectFields(parseJson(text, name)) };
+  if (format === 'jsonl') {
+    const lines: Array<{ line: number; fields: Array<{ path: string; findings: Finding[] }> }> = [];
+    parseJsonLines(text, name).forEach((value, i) => {
+      const fields = value === null ? [] : detectFields(value);
+      if (fields.length > 0) lines.push({ line: i + 1, fields });
     });
-    return { format, fields };
+    return { format, lines };
   }
   splitLines(text, name);
   const utterances = parseTranscriptJsonl(text);
@@ -210,13 +261,17 @@ function redactAny(
     return { output: applyOperators(text, findings, policy).text, findings: findings.length };
   }
   if (format === 'json') {
-    let count = 0;
-    const redacted = mapStrings(parseJson(text, name), '$', (s) => {
-      const findings = detect(s);
-      count += findings.length;
-      return findings.length > 0 ? applyOperators(s, findings, policy).text : s;
-    });
-    return { output: `${JSON.stringify(redacted, null, 2)}\n`, findings: count };
+    const counter = { n: 0 };
+    const redacted = redactFields(parseJson(text, name), policy, counter);
+    return { output: `${JSON.stringify(redacted, null, 2)}\n`, findings: counter.n };
+  }
+  if (format === 'jsonl') {
+    const counter = { n: 0 };
+    const lines = parseJsonLines(text, name).map((value) =>
+      value === null ? '' : JSON.stringify(redactFields(value, policy, counter)),
+    );
+    const body = lines.join('\n');
+    return { output: text.endsWith('\n') || lines.length === 0 ? `${body}\n` : body, findings: counter.n };
   }
   splitLines(text, name);
   const results = redactCall(parseTranscriptJsonl(text), policy);
