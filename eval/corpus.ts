@@ -6,8 +6,12 @@
  *
  * Deterministic: everything comes from one seeded PRNG (sfc32), never `Math.random`, so a seed and
  * the sizes name one corpus exactly. Check digits (Luhn, mod-97, ABA, NHS mod-11) are computed here,
- * independently of the engine's validators. See eval/README.md for the labelling rules.
+ * independently of the engine's validators (Luhn via the test fixtures' generator). See
+ * eval/README.md for the labelling rules.
  */
+
+import { withLuhn } from '../src/modules/redaction/engine/spoken-fixtures.ts';
+import type { Utterance, UtteranceWord } from '../src/modules/redaction/engine/transcript-format.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -60,16 +64,8 @@ export type Negative = { start: number; end: number; cause: string };
 
 export type Unit = { text: string; labels: Label[]; negatives: Negative[] };
 
-export type Word = { w: string; start: number; end: number };
-/** The canonical utterance shape (`src/modules/redaction/engine/transcript-format.ts`). */
-export type Utterance = {
-  call_id: string;
-  speaker: string;
-  start: number;
-  end: number;
-  text: string;
-  words?: Word[];
-};
+/** The canonical utterance shape, as the engine defines it. */
+export type { Utterance, UtteranceWord as Word };
 
 export type TextDoc = { kind: 'chat' | 'note'; id: string } & Unit;
 export type CallDoc = { kind: 'transcript'; id: string; utterances: Utterance[]; units: Unit[] };
@@ -130,17 +126,9 @@ export function createRng(seed: number): Rng {
 // ---------------------------------------------------------------------------------------------
 // Check digits (our own, independent of the engine)
 
+/** The Luhn check digit for `body` (the test fixtures' generator, not the engine's validator). */
 export function luhnCheckDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = body.charCodeAt(body.length - 1 - i) - 48;
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return String((10 - (sum % 10)) % 10);
+  return withLuhn(body).slice(-1);
 }
 
 export function luhnOk(digits: string): boolean {
@@ -1177,7 +1165,7 @@ function callDoc(rng: Rng, id: string): CallDoc {
   let clock = 0;
   const utterances: Utterance[] = turns.map(({ speaker, b }) => {
     const text = b.unit.text;
-    const words: Word[] = [];
+    const words: UtteranceWord[] = [];
     const start = clock;
     for (const m of text.matchAll(/\S+/g)) {
       const dur = 0.15 + m[0].length * 0.04;
