@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeFindings } from './detect.ts';
+import { detect, mergeFindings } from './detect.ts';
 import { detectSpoken } from './spoken.ts';
 import { MAX_RUN_DIGITS, spokenNumbers } from './spoken-numbers.ts';
 import { K, tokenAt, tokenizeSpoken } from './spoken-tokens.ts';
@@ -95,5 +95,10 @@ describe('tokenizeSpoken', () => {
       expect(() => detectSpoken(flood)).toThrow(DetectionLimitError);
     // The same digits with words between them are ordinary text.
     expect(() => detectSpoken('order 1234 and '.repeat(5000))).not.toThrow();
+  });
+
+  it('refuses a single written digit token longer than the limit before copying its digits', () => {
+    expect(() => detectSpoken('4'.repeat(MAX_RUN_DIGITS + 1))).toThrow(DetectionLimitError);
+    expect(() => detect(`card ${'4'.repeat(1 << 20)}`)).toThrow(DetectionLimitError);
   });
 });

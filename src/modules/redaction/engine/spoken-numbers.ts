@@ -635,6 +635,8 @@ export function spokenRunsOf(tokens: SpokenTokens): SpokenRun[] {
       i++;
       continue;
     }
+    // A single written digit token past the limit is refused before its digits are copied.
+    if (k === K.digits && end[i]! - tokens.start[i]! > MAX_RUN_DIGITS) throw runLimitError();
     // Plain words (most of prose) start no number, marker or "not": they only close the run.
     if (k !== K.word) {
       const next = parser.chunk(i);

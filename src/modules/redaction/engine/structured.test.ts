@@ -401,3 +401,11 @@ describe('cues name the number right after them (fixes from the labelled corpus)
     expect(values('account number 84167153. auth reference 6011757639448816.', 'PAN')).toEqual([]);
   });
 });
+
+describe('a sentence end separates numbers', () => {
+  it('a phone number does not run on into the card after ". "', () => {
+    const text = 'call me back on +1 522 834 5533. 2547 3742 7026 1691, exp 06/25';
+    expect(values(text, 'PHONE')).toEqual(['+1 522 834 5533']);
+    expect(values(text, 'PAN')).toEqual(['2547 3742 7026 1691']);
+  });
+});

@@ -550,6 +550,8 @@ function detectE164(s: Scan, k: number): void {
       const gapStart = t.ends[j - 1]!;
       const gapLen = t.starts[j]! - gapStart;
       if (gapLen > 2) break;
+      // ". " ends a sentence: a phone number never continues across it.
+      if (gapLen === 2 && text.charCodeAt(gapStart) === 46) break;
       let ok = true;
       for (let q = gapStart; q < gapStart + gapLen && ok; q++) ok = isPhoneGap(text.charCodeAt(q));
       if (!ok) break;
