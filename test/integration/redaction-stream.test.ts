@@ -43,7 +43,14 @@ type Streamed = {
 /** Sends `pieces` one by one (waiting `gapMs` between them) and collects the streamed response. */
 function stream(
   pieces: Array<string | Buffer>,
-  opts: { type?: string; query?: string; headers?: Record<string, string>; gapMs?: number } = {},
+  opts: {
+    type?: string;
+    query?: string;
+    headers?: Record<string, string>;
+    gapMs?: number;
+    /** Before the last piece, wait (up to 5 s) until response bytes have arrived. */
+    awaitOutput?: boolean;
+  } = {},
 ): Promise<Streamed> {
   return new Promise((resolve, reject) => {
     let body = '';
@@ -86,7 +93,13 @@ function stream(
     });
     const send = async () => {
       for (let i = 0; i < pieces.length; i++) {
-        if (i === pieces.length - 1) earlyBytes = Buffer.byteLength(body);
+        if (i === pieces.length - 1) {
+          // Give the server time to answer before the body ends (a streaming route answers early;
+          // a buffering one would not, whatever the wait). Polling, not a fixed sleep: CI is loaded.
+          for (let waited = 0; opts.awaitOutput && body.length === 0 && waited < 5000; waited += 10)
+            await new Promise((r) => setTimeout(r, 10));
+          earlyBytes = Buffer.byteLength(body);
+        }
         if (!req.write(pieces[i]!)) await new Promise((r) => req.once('drain', r));
         await new Promise((r) => setTimeout(r, opts.gapMs ?? 5));
       }
@@ -106,7 +119,10 @@ describe('POST /v1/redact/stream', () => {
     const text = `${words(400)} my card is ${CARD} and the other one is ${MC2} ${words(400)} bye`;
     const cutAt = text.indexOf(CARD) + 7;
     const mid = Math.floor(text.length * 0.75);
-    const res = await stream([text.slice(0, cutAt), text.slice(cutAt, mid), text.slice(mid)], { gapMs: 60 });
+    const res = await stream([text.slice(0, cutAt), text.slice(cutAt, mid), text.slice(mid)], {
+      gapMs: 60,
+      awaitOutput: true,
+    });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.trailers['bulwark-redaction']).toBe('complete');
@@ -165,7 +181,7 @@ describe('POST /v1/redact/stream', () => {
 
   it('resets the connection when the input turns bad after output has started: never a complete-looking partial', async () => {
     const good = `${words(2000)} card ${CARD.slice(0, 8)}`;
-    const res = await stream([good, Buffer.from(' \u0000 more')], { gapMs: 100 });
+    const res = await stream([good, Buffer.from(' \u0000 more')], { gapMs: 100, awaitOutput: true });
     expect(res.aborted).toBe(true);
     expect(res.trailers['bulwark-redaction']).toBeUndefined();
     expect(res.earlyBytes).toBeGreaterThan(0);
