@@ -30,10 +30,13 @@ describe('generic JSON Lines (--format jsonl)', () => {
     const bad = `{"a":1}\n{"pan":"${CARD}",\n`;
     expect(() => redactDocument(bad, 'jsonl', undefined, 'f.jsonl')).toThrow(InputError);
     expect(() => redactDocument(bad, 'jsonl', undefined, 'f.jsonl')).toThrow('f.jsonl:2: malformed JSON');
+    let message = '';
     try {
       detectDocument(bad, 'jsonl', 'f.jsonl');
     } catch (e) {
-      expect((e as Error).message).not.toContain(CARD);
+      message = (e as Error).message;
     }
+    expect(message).toBe('f.jsonl:2: malformed JSON');
+    expect(message).not.toContain(CARD);
   });
 });
