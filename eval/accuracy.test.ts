@@ -22,16 +22,18 @@ const GOALS = {
 
 /**
  * Measured on 2026-11-27 after the spoken SSN/phone, filler-phrase and written-candidate fixes (rounded down for recall/precision, up for leak, to 0.1 pp). `null`: no
- * findings of that type, precision undefined.
+ * findings of that type, precision undefined. PAN and CVV rows raised after spoken cards are read
+ * both ways at "tens + filler + unit" and references are no longer cards (PAN/spoken: recall
+ * 99.67%, precision 100%, leak 0%).
  */
 // biome-ignore format: a table reads better packed
 const FLOORS: Record<string, { recall: number; precision: number | null; leak: number }> = {
-  'PAN': { recall: 0.995, precision: 0.974, leak: 0.009 },
+  'PAN': { recall: 0.998, precision: 0.995, leak: 0.001 },
   'PAN/digits': { recall: 1, precision: 0.995, leak: 0 },
-  'PAN/spoken': { recall: 0.983, precision: 0.948, leak: 0.017 },
-  'CVV': { recall: 1, precision: 0.99, leak: 0 },
+  'PAN/spoken': { recall: 0.993, precision: 0.99, leak: 0.001 },
+  'CVV': { recall: 1, precision: 0.994, leak: 0 },
   'CVV/digits': { recall: 1, precision: 0.995, leak: 0 },
-  'CVV/spoken': { recall: 1, precision: 0.983, leak: 0 },
+  'CVV/spoken': { recall: 1, precision: 0.99, leak: 0 },
   'CARD_EXPIRY': { recall: 1, precision: 0.998, leak: 0 },
   'CARD_EXPIRY/digits': { recall: 1, precision: 0.997, leak: 0 },
   'CARD_EXPIRY/spoken': { recall: 1, precision: 1, leak: 0 },
@@ -87,14 +89,10 @@ describe('redaction accuracy on the labelled corpus', () => {
     expect(r.precision).toBeGreaterThanOrEqual(GOALS.panDigitsPrecision);
   });
 
-  // Not met today: asserted at today's figure; switch to the goal once it is met.
-
-  it('spoken PAN: goal recall ≥ 98% with ≤ 0.5% digits leaked; holds today’s floor', () => {
+  it('meets the spoken PAN goal (recall ≥ 98% with ≤ 0.5% of digit words leaked)', () => {
     const r = row(s, 'PAN/spoken')!;
-    expect(r.recall).toBeGreaterThanOrEqual(
-      Math.min(GOALS.spokenPanRecall, FLOORS['PAN/spoken']!.recall) - EPS,
-    );
-    expect(r.leakRate).toBeLessThanOrEqual(Math.max(GOALS.spokenPanLeak, FLOORS['PAN/spoken']!.leak) + EPS);
+    expect(r.recall).toBeGreaterThanOrEqual(GOALS.spokenPanRecall);
+    expect(r.leakRate).toBeLessThanOrEqual(GOALS.spokenPanLeak);
   });
 
   it('no entity type or form regresses below its floor', () => {

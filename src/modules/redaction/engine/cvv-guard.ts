@@ -163,3 +163,16 @@ export function namedAsReference(text: string, start: number): boolean {
   }
   return true;
 }
+
+/** Words that may stand between a spoken number and the word naming it ("the reference is …"). */
+const COPULA = /(?:\s+(?:is|was|it's|that's|it|is:))+\s*$/i;
+
+/**
+ * {@link namedAsReference} for a number read out loud, where a copula usually stands between the
+ * name and the digits ("yes the reference is four eight …"). For Luhn-invalid spoken candidates only.
+ */
+export function spokenAsReference(text: string, start: number): boolean {
+  const left = text.slice(Math.max(0, start - LOOK * 2), start);
+  const m = COPULA.exec(left);
+  return namedAsReference(left, m === null ? left.length : m.index);
+}

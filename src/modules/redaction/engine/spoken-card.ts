@@ -25,7 +25,8 @@ let oddScratch = new Int32Array(64);
  * `digits` is one too) and satisfy `accept` (used to demand that a window crosses turns). Each start tries at most seven
  * lengths, so the scan is linear in the number of digits. Luhn is pre-checked in O(1) per window
  * from two prefix sums (one with even positions doubled, one with odd), so a long run is not
- * sliced at every start; `isPan` confirms each hit.
+ * sliced at every start; `isPan` confirms each hit. A hit that would leave only one or two digits
+ * at the end of `digits` is widened over them (those digits are part of the card, misread).
  */
 export function panWindows(
   digits: string,
@@ -67,8 +68,13 @@ export function panWindows(
         }
         if (panNetworkOf(first6, len) === null) continue;
         if ((accept === undefined || accept(s, e)) && isPan(digits.slice(s, e))) {
-          out.push({ s, e });
-          next = e;
+          // A window that would leave one or two digits of the run behind is most likely a card
+          // cut short by a chance Luhn match (one or two digits are no CVV or expiry): the whole
+          // rest of the run is preferred when it is a card, and covered anyway (fail closed).
+          const tail = n - e > 0 && n - e <= 2;
+          const whole = tail && (accept === undefined || accept(s, n)) ? n : e;
+          out.push({ s, e: whole });
+          next = whole;
           break;
         }
       }
@@ -80,6 +86,84 @@ export function panWindows(
     oddScratch = new Int32Array(64);
   }
   return out;
+}
+
+/** At most this many ambiguous tens words are read both ways together (2^n readings); past it, all or none. */
+const MAX_JOINS = 6;
+
+/**
+ * {@link panWindows} over every reading of a run whose bare tens words may or may not join the unit
+ * word after a filler ("eighty uh three": 8 0 3, or 83?). `joins` lists the digit positions of
+ * such tens words' "0" (see `ambiguousZeros`); a reading drops some of them and glues the tens
+ * digit to the unit digit as one chunk. The reading whose windows cover the most digits wins
+ * (the plain reading on a tie); windows are returned in positions of the plain reading, so a
+ * window covers the dropped zeros inside it, and with them every word of the stretch.
+ */
+export function panWindowsReadings(
+  digits: string,
+  chunkStart: Uint8Array,
+  offset: number,
+  joins: readonly number[],
+  accept?: (s: number, e: number) => boolean,
+): Array<{ s: number; e: number }> {
+  const plain = panWindows(digits, chunkStart, offset, accept);
+  if (joins.length === 0) return plain;
+  let best = plain;
+  let bestCover = covered(plain);
+  const n = digits.length;
+  if (bestCover === n || n - 1 < MIN_PAN) return plain;
+  const k = Math.min(joins.length, MAX_JOINS);
+  const all = (1 << k) - 1;
+  const masks: number[] = [];
+  if (joins.length > MAX_JOINS) masks.push(-1);
+  else for (let m = 1; m <= all; m++) masks.push(m);
+  masks.sort((a, b) => popcount(a) - popcount(b));
+  const drop = new Uint8Array(n);
+  const altChunk = new Uint8Array(n);
+  const map = new Int32Array(n);
+  for (const m of masks) {
+    drop.fill(0);
+    for (let q = 0; q < joins.length; q++) if (m === -1 || (q < k && (m >> q) & 1)) drop[joins[q]!] = 1;
+    let alt = '';
+    let len = 0;
+    for (let i = 0; i < n; i++) {
+      if (drop[i] === 1) continue;
+      alt += digits[i];
+      altChunk[len] = i > 0 && drop[i - 1] === 1 ? 0 : chunkStart[offset + i]!;
+      map[len] = i;
+      len++;
+    }
+    if (len < MIN_PAN) continue;
+    const found = panWindows(alt, altChunk, 0, accept && new MappedAccept(map, accept).call);
+    const windows = found.map((w) => ({ s: map[w.s]!, e: map[w.e - 1]! + 1 }));
+    const cover = covered(windows);
+    if (cover > bestCover) {
+      best = windows;
+      bestCover = cover;
+    }
+  }
+  return best;
+}
+
+/** An `accept` over a reading's positions, asked in positions of the plain reading. */
+class MappedAccept {
+  constructor(
+    private readonly map: Int32Array,
+    private readonly accept: (s: number, e: number) => boolean,
+  ) {}
+  readonly call = (s: number, e: number): boolean => this.accept(this.map[s]!, this.map[e - 1]! + 1);
+}
+
+function covered(windows: ReadonlyArray<{ s: number; e: number }>): number {
+  let c = 0;
+  for (const w of windows) c += w.e - w.s;
+  return c;
+}
+
+function popcount(m: number): number {
+  let c = 0;
+  for (let x = m; x !== 0; x &= x - 1) c++;
+  return c;
 }
 
 const validMonth = (mm: string): boolean => mm >= '01' && mm <= '12' && mm.length === 2;

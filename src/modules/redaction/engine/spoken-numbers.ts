@@ -681,6 +681,31 @@ export function spokenRunsOf(tokens: SpokenTokens): SpokenRun[] {
   return runs;
 }
 
+/**
+ * Positions (in `run.digits`) of digits a second reading may drop: the "0" of a bare tens word
+ * followed, past fillers only (no punctuation, no other word), by a non-zero unit word. "eighty uh
+ * three" is read 8 0 3 here, but a speaker who hesitates inside a pair means 83; card checks try
+ * both (see `panWindowsReadings`).
+ */
+export function ambiguousZeros(run: SpokenRun, tokens: SpokenTokens): number[] {
+  const out: number[] = [];
+  const { digit, chunkStart, tokenIndex } = run.store;
+  const { kind } = tokens;
+  const base = run.offset;
+  const n = run.digits.length;
+  for (let i = 1; i + 1 < n; i++) {
+    const j = base + i;
+    if (digit[j] !== 0 || chunkStart[j] === 1 || chunkStart[j + 1] !== 1 || digit[j + 1] === 0) continue;
+    const t = tokenIndex[j]!;
+    const u = tokenIndex[j + 1]!;
+    if (kind[t] !== K.tens || tokenIndex[j - 1] !== t || kind[u] !== K.unit || u <= t + 1) continue;
+    let fillers = true;
+    for (let q = t + 1; q < u && fillers; q++) fillers = kind[q] === K.filler;
+    if (fillers) out.push(i);
+  }
+  return out;
+}
+
 /** Tokenizes `text` and builds its digit runs. */
 export function spokenNumbers(text: string): SpokenNumbers {
   const tokens = tokenizeSpoken(text);

@@ -343,4 +343,29 @@ describe('accuracy fixes from the labelled corpus (eval/)', () => {
     // An invalid SSN area (9xx) is not an SSN even after the cue.
     expect(spans('social security nine seven five five eight one seven four zero')).toEqual([]);
   });
+
+  it('reads "tens + filler + unit" both ways and keeps the reading that makes a card', () => {
+    // 4539 1488 0343 6467: "forty uh three" is 43 here, not 4 0 3.
+    const text =
+      'forty five thirty nine, fourteen eighty eight, oh three forty uh three, sixty four sixty seven';
+    expect(spans(text)).toEqual([['PAN', text, 'pan.spoken']]);
+    // A comma is a pause: "forty, uh three" is 40 then 3, and no card.
+    expect(spans(text.replace('forty uh', 'forty, uh'))).toEqual([]);
+  });
+
+  it('covers one or two digits left at the end of a run after a card', () => {
+    // 4539148803436467 then "one two": the card is not cut off before its last words.
+    const text = 'four five three nine one four eight eight zero three four three six four six seven one two';
+    expect(spans(text)).toEqual([['PAN', text, 'pan.spoken']]);
+  });
+
+  it('a number read as a reference is a card only as a whole, never by its first digits', () => {
+    // 4539148803433 is a Luhn-valid 13-digit Visa; with one more digit it is a reference.
+    const digits = 'four five three nine one four eight eight zero three four three three five';
+    expect(spans(`yes the reference is ${digits}`)).toEqual([]);
+    // Nor a Luhn-invalid candidate near a card cue.
+    expect(spans(`card number, yes the reference is ${digits}`)).toEqual([]);
+    // Not named as a reference: the card and the digit after it are covered.
+    expect(spans(`it is ${digits}`)).toEqual([['PAN', digits, 'pan.spoken']]);
+  });
 });

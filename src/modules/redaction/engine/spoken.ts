@@ -7,10 +7,10 @@
  * transcript can carry it from one utterance to the next.
  */
 
-import { namedAsOtherNumber, namedAsOtherThanExpiry } from './cvv-guard.ts';
-import { expiryLength, MIN_PAN, panWindows } from './spoken-card.ts';
+import { namedAsOtherNumber, namedAsOtherThanExpiry, spokenAsReference } from './cvv-guard.ts';
+import { expiryLength, MIN_PAN, panWindowsReadings } from './spoken-card.ts';
 import { type Cue, findCues } from './spoken-cues.ts';
-import { type SpokenRun, spokenNumbers } from './spoken-numbers.ts';
+import { ambiguousZeros, type SpokenRun, spokenNumbers } from './spoken-numbers.ts';
 import { K, type SpokenTokens, vocabId } from './spoken-tokens.ts';
 import { DetectionLimitError, type EntityType, type Finding } from './types.ts';
 import { ssnValid } from './validators.ts';
@@ -83,14 +83,33 @@ export function assertInputLimit(length: number, max = DEFAULT_MAX_INPUT_CHARS):
 /** Tokenizes, normalises and finds single-text PAN windows. */
 export function analyzeSpoken(text: string): SpokenAnalysis {
   const { tokens, runs } = spokenNumbers(text);
-  const pans = runs.map((r) =>
-    r.digits.length < MIN_PAN
-      ? []
-      : panWindows(r.digits, r.store.chunkStart, r.offset).map(
-          (w): PanWindow => ({ s: w.s, e: w.e, rule: 'pan.spoken', group: null }),
-        ),
-  );
+  const pans: PanWindow[][] = [];
+  for (const r of runs) pans.push(r.digits.length < MIN_PAN ? [] : singleTurnWindows(r, tokens));
   return { tokens, runs, cues: findCues(tokens), pans };
+}
+
+/**
+ * PAN windows of one run. A number introduced as a reference ("the reference is four eight …") is
+ * a card only as a whole: a chance Luhn match on its first 13 digits is not one.
+ */
+function singleTurnWindows(r: SpokenRun, tokens: SpokenTokens): PanWindow[] {
+  const whole = spokenAsReference(tokens.text, r.store.spanStart[r.offset]!) ? new WholeRun(r) : null;
+  const windows = panWindowsReadings(
+    r.digits,
+    r.store.chunkStart,
+    r.offset,
+    ambiguousZeros(r, tokens),
+    whole?.accept,
+  );
+  const out: PanWindow[] = [];
+  for (const w of windows) out.push({ s: w.s, e: w.e, rule: 'pan.spoken', group: null });
+  return out;
+}
+
+/** Accepts only the window covering the whole run. */
+class WholeRun {
+  constructor(private readonly run: SpokenRun) {}
+  readonly accept = (s: number, e: number): boolean => s === 0 && e === this.run.digits.length;
 }
 
 /** Source range covering digits `[s, e)` of a run, widened over self-corrected words. */
@@ -283,7 +302,12 @@ class Classifier {
     if (windows.length === 0 && this.saysWords(run) && this.spokenIdentifier(run)) return;
     if (windows.length === 0) {
       const cand = candidateLength(run);
-      if (cand > 0 && this.saysWords(run) && this.cardCueNear(run.firstToken, tokenOf(run, cand - 1))) {
+      if (
+        cand > 0 &&
+        this.saysWords(run) &&
+        this.cardCueNear(run.firstToken, tokenOf(run, cand - 1)) &&
+        !spokenAsReference(this.tokens.text, runRange(run, 0, 1).start)
+      ) {
         this.push('PAN', runRange(run, 0, cand), SCORE_CANDIDATE, 'pan.spoken.candidate');
         this.panSeen(tokenOf(run, cand - 1));
         if (cand < run.digits.length) this.segment(run, cand, run.digits.length);

@@ -13,7 +13,8 @@ import {
   newSpokenState,
   type SpokenAnalysis,
 } from './spoken.ts';
-import { panWindows } from './spoken-card.ts';
+import { panWindowsReadings } from './spoken-card.ts';
+import { ambiguousZeros } from './spoken-numbers.ts';
 import { K, type SpokenTokens, tokenizeSpoken, vocabId } from './spoken-tokens.ts';
 import type { Utterance } from './transcript-format.ts';
 import type { Finding } from './types.ts';
@@ -158,6 +159,8 @@ function stitch(chain: Part[], analyses: SpokenAnalysis[], utterances: Utterance
   const chunkStart = new Uint8Array(total);
   /** Per digit, the chain-coordinate [start, end) of the single-turn PAN covering it, if any. */
   const single: Array<[number, number] | null> = [];
+  /** Digit positions a second reading may drop (see `ambiguousZeros`). */
+  const joins: number[] = [];
   chain.forEach((p, k) => {
     const run = analyses[p.u]!.runs[p.r]!;
     const off = digits.length;
@@ -169,6 +172,7 @@ function stitch(chain: Part[], analyses: SpokenAnalysis[], utterances: Utterance
       chunkStart[off + i] = i === 0 || starts[run.offset + i] === 1 ? 1 : 0;
       single.push(null);
     }
+    for (const z of ambiguousZeros(run, analyses[p.u]!.tokens)) joins.push(off + z);
     for (const w of analyses[p.u]!.pans[p.r]!) {
       const range: [number, number] = [off + w.s, off + w.e];
       for (let i = w.s; i < w.e; i++) single[off + i] = range;
@@ -184,7 +188,7 @@ function stitch(chain: Part[], analyses: SpokenAnalysis[], utterances: Utterance
     if ((head && head[0] < s) || (tail && tail[1] > e)) return false;
     return utterances[chain[last]!.u]!.end - utterances[chain[first]!.u]!.start <= MAX_SPAN_SECONDS;
   };
-  const windows = panWindows(digits, chunkStart, 0, accept);
+  const windows = panWindowsReadings(digits, chunkStart, 0, joins, accept);
   for (const w of windows) {
     const group = { score: null };
     for (let k = partOf[w.s]!; k <= partOf[w.e - 1]!; k++) {
