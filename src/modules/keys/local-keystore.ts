@@ -34,7 +34,14 @@
  * const wrapped = await provider.wrap(dataKey, context);
  * ```
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  randomFillSync,
+} from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -127,6 +134,36 @@ function gcmSeal(key: Uint8Array | KeyObject, plaintext: Uint8Array, aad: Uint8A
   const body = cipher.update(plaintext);
   cipher.final();
   return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+}
+
+/**
+ * Random nonces for data-key wraps, drawn from the CSPRNG 512 at a time: one `randomFillSync` call
+ * costs about as much as the whole AES-GCM seal of a 32-byte key, so drawing per wrap halved the
+ * re-wrap rate. Every byte is handed out once; nonces are public (stored in front of the
+ * ciphertext), so holding the pool in memory reveals nothing.
+ */
+const noncePool = Buffer.alloc(NONCE_SIZE * 512);
+let noncePoolOffset = noncePool.length;
+
+/**
+ * Seals a data key as `nonce || ciphertext || tag` straight into one new Uint8Array (no
+ * Buffer.concat, no second copy into the caller's type).
+ */
+function sealDataKey(key: KeyObject, dataKey: Uint8Array, aad: Uint8Array): Uint8Array {
+  if (noncePoolOffset === noncePool.length) {
+    randomFillSync(noncePool);
+    noncePoolOffset = 0;
+  }
+  const out = new Uint8Array(NONCE_SIZE + dataKey.length + TAG_SIZE);
+  const nonce = noncePool.subarray(noncePoolOffset, noncePoolOffset + NONCE_SIZE);
+  noncePoolOffset += NONCE_SIZE;
+  out.set(nonce, 0);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  out.set(cipher.update(dataKey), NONCE_SIZE);
+  cipher.final();
+  out.set(cipher.getAuthTag(), NONCE_SIZE + dataKey.length);
+  return out;
 }
 
 /** Returns the plaintext, or null when authentication fails. */
@@ -419,11 +456,14 @@ export async function openLocalKeystore(options: LocalKeystoreOptions): Promise<
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const current = (): Kek => {
+  /** The newest version, recomputed whenever `state.keks` changes (wrap and rewrap read it per key). */
+  const newest = (): Kek => {
     let best: Kek | undefined;
     for (const k of state.keks.values()) if (!best || k.version > best.version) best = k;
     return best!;
   };
+  let currentKek = newest();
+  const current = (): Kek => currentKek;
   const ensureOpen = () => {
     if (closed) throw new LocalKeystoreError('CLOSED', `keystore ${file} is closed`);
   };
@@ -447,6 +487,7 @@ export async function openLocalKeystore(options: LocalKeystoreOptions): Promise<
       next.keks.set(v, had ?? k);
     }
     state = next;
+    currentKek = newest();
   };
   /** Runs changes one at a time within this process. */
   const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -459,27 +500,47 @@ export async function openLocalKeystore(options: LocalKeystoreOptions): Promise<
     provider: PROVIDER_NAME,
     version: kek.version,
     alg: WRAP_ALG,
-    wrapped: new Uint8Array(gcmSeal(kek.key, dataKey, context)),
+    wrapped: sealDataKey(kek.key, dataKey, context),
   });
 
-  const unwrapKey = async (key: WrappedKey, context: Uint8Array): Promise<Uint8Array> => {
+  /** The KEK that wrapped `key`, or undefined when this process does not know its version (yet). */
+  const kekFor = (key: WrappedKey): Kek | undefined => {
     ensureOpen();
     if (key.provider !== PROVIDER_NAME || key.alg !== WRAP_ALG)
       throw new KeyUnwrapError(
         `wrapped key is for provider ${key.provider} / ${key.alg}, not ${PROVIDER_NAME} / ${WRAP_ALG}`,
       );
-    let kek = state.keks.get(key.version);
-    if (!kek && Number.isInteger(key.version) && key.version > current().version) {
+    return state.keks.get(key.version);
+  };
+
+  /** Re-reads the file when `key` names a version newer than ours (another process rotated). */
+  const kekAfterReload = async (key: WrappedKey): Promise<Kek> => {
+    let kek: Kek | undefined;
+    if (Number.isInteger(key.version) && key.version > current().version) {
       await serialized(reload);
       kek = state.keks.get(key.version);
     }
     if (!kek) throw new KeyUnwrapError(`local KEK version ${key.version} does not exist in ${file}`);
+    return kek;
+  };
+
+  const openWith = (kek: Kek, key: WrappedKey, context: Uint8Array): Uint8Array => {
     const plaintext = gcmOpen(kek.key, key.wrapped, context);
     if (plaintext === null)
       throw new KeyUnwrapError(
         `cannot unwrap data key with local KEK version ${key.version}: wrong context or modified wrapped key`,
       );
     return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.length);
+  };
+
+  /** Unwraps `key` under `kek` and wraps the data key under the current version, wiping it. */
+  const rewrapWith = (kek: Kek, key: WrappedKey, context: Uint8Array): WrappedKey => {
+    const dataKey = openWith(kek, key, context);
+    try {
+      return wrapWith(current(), dataKey, context);
+    } finally {
+      dataKey.fill(0);
+    }
   };
 
   return {
@@ -492,14 +553,13 @@ export async function openLocalKeystore(options: LocalKeystoreOptions): Promise<
         throw new RangeError(`data key must be 1 to ${MAX_DATA_KEY_SIZE} bytes`);
       return wrapWith(current(), dataKey, context);
     },
-    unwrap: unwrapKey,
+    async unwrap(key, context) {
+      return openWith(kekFor(key) ?? (await kekAfterReload(key)), key, context);
+    },
+    // A rotation re-wraps every data key, so the known-version path stays synchronous: one promise
+    // per key (this async method's), no awaits inside.
     async rewrap(key, context) {
-      const dataKey = await unwrapKey(key, context);
-      try {
-        return wrapWith(current(), dataKey, context);
-      } finally {
-        dataKey.fill(0);
-      }
+      return rewrapWith(kekFor(key) ?? (await kekAfterReload(key)), key, context);
     },
     rotate() {
       ensureOpen();
@@ -516,6 +576,7 @@ export async function openLocalKeystore(options: LocalKeystoreOptions): Promise<
             secret,
             key: createSecretKey(secret),
           });
+          currentKek = newest();
           return version;
         }),
       );
