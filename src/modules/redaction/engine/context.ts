@@ -148,20 +148,38 @@ function grow<T extends Int32Array | Uint8Array>(from: T, to: T): T {
   return to;
 }
 
-/**
- * Splits `text` into tokens in one pass.
- * @example tokenize("driver's DL-123").starts // [0, 9, 12]
- */
-export function tokenize(text: string): Tokens {
+/** Token columns reused from call to call by {@link tokenizeShared} (grown on demand, kept while small). */
+let scratchCap = 1024;
+let sStarts = new Int32Array(scratchCap);
+let sEnds = new Int32Array(scratchCap);
+let sFlags = new Uint8Array(scratchCap);
+let sIds = new Int32Array(scratchCap);
+let sPrev = new Int32Array(scratchCap);
+const KEEP_TOKENS = 1 << 17;
+
+function growScratch(): void {
+  scratchCap *= 2;
+  sStarts = grow(sStarts, new Int32Array(scratchCap));
+  sEnds = grow(sEnds, new Int32Array(scratchCap));
+  sFlags = grow(sFlags, new Uint8Array(scratchCap));
+  sIds = grow(sIds, new Int32Array(scratchCap));
+  sPrev = grow(sPrev, new Int32Array(scratchCap));
+}
+
+/** Id of a non-ASCII token (its lowercased form, ’ folded to '), or 0. */
+function lookupOther(text: string, start: number, end: number): number {
+  let w = text.slice(start, end).toLowerCase();
+  if (w.includes('\u2019')) w = w.replace(/\u2019/g, "'");
+  return vocabByWord.get(w) ?? 0;
+}
+
+/** Fills the scratch columns with the tokens of `text`; returns their number. */
+function scan(text: string): number {
   const n = text.length;
-  // Typed arrays sized for a typical token density, doubled when full: fewer allocations than push.
-  let cap = Math.max(16, n >> 2);
-  let starts = new Int32Array(cap);
-  let ends = new Int32Array(cap);
-  let flags = new Uint8Array(cap);
-  let ids = new Int32Array(cap);
   let count = 0;
+  let prev = -1;
   let i = 0;
+  const maxLen = vocabMaxLen;
   while (i < n) {
     let c = text.charCodeAt(i);
     let cls = CHAR_CLASS[c]!;
@@ -205,27 +223,59 @@ export function tokenize(text: string): Tokens {
       h = hashStep(h, c >= 65 && c <= 90 ? c + 32 : c);
       i++;
     }
-    if (count === cap) {
-      cap *= 2;
-      starts = grow(starts, new Int32Array(cap));
-      ends = grow(ends, new Int32Array(cap));
-      flags = grow(flags, new Uint8Array(cap));
-      ids = grow(ids, new Int32Array(cap));
-    }
-    starts[count] = start;
-    ends[count] = i;
-    flags[count] = f;
+    if (count === scratchCap) growScratch();
+    sStarts[count] = start;
+    sEnds[count] = i;
+    sFlags[count] = f;
+    sPrev[count] = prev;
     // Lower-casing never shortens a string, so a longer token cannot be a vocabulary word.
-    ids[count] = ascii ? lookupAscii(text, start, i, h) : i - start <= vocabMaxLen ? -1 : 0;
+    const id = i - start > maxLen ? 0 : ascii ? lookupAscii(text, start, i, h) : lookupOther(text, start, i);
+    sIds[count] = id;
+    if (id !== 0) prev = count;
     count++;
   }
-  return tokensOf(
+  return count;
+}
+
+/**
+ * Splits `text` into tokens in one pass.
+ * @example tokenize("driver's DL-123").starts // [0, 9, 12]
+ */
+export function tokenize(text: string): Tokens {
+  const count = scan(text);
+  return new TokenView(
     text,
-    starts.subarray(0, count),
-    ends.subarray(0, count),
-    flags.subarray(0, count),
-    ids.subarray(0, count),
+    sStarts.slice(0, count),
+    sEnds.slice(0, count),
+    sFlags.slice(0, count),
+    sIds.slice(0, count),
+    sPrev.slice(0, count),
   );
+}
+
+/**
+ * {@link tokenize} into columns shared from call to call: the tokens are valid only until the next
+ * call (the structured detector uses them within one synchronous scan).
+ */
+export function tokenizeShared(text: string): Tokens {
+  const count = scan(text);
+  const t = new TokenView(
+    text,
+    sStarts.subarray(0, count),
+    sEnds.subarray(0, count),
+    sFlags.subarray(0, count),
+    sIds.subarray(0, count),
+    sPrev.subarray(0, count),
+  );
+  if (scratchCap > KEEP_TOKENS) {
+    scratchCap = 1024;
+    sStarts = new Int32Array(scratchCap);
+    sEnds = new Int32Array(scratchCap);
+    sFlags = new Uint8Array(scratchCap);
+    sIds = new Int32Array(scratchCap);
+    sPrev = new Int32Array(scratchCap);
+  }
+  return t;
 }
 
 /**
@@ -234,7 +284,6 @@ export function tokenize(text: string): Tokens {
  */
 class TokenView implements Tokens {
   private words: Array<string | undefined> | undefined;
-  readonly prevKnown: Int32Array;
 
   constructor(
     readonly text: string,
@@ -242,20 +291,8 @@ class TokenView implements Tokens {
     readonly ends: Int32Array,
     readonly flags: Uint8Array,
     readonly ids: Int32Array,
-  ) {
-    const s = starts;
-    this.prevKnown = new Int32Array(s.length);
-    let prev = -1;
-    for (let k = 0; k < s.length; k++) {
-      this.prevKnown[k] = prev;
-      let v = ids[k]!;
-      if (v < 0) {
-        v = vocabByWord.get(this.word(k)) ?? 0;
-        ids[k] = v;
-      }
-      if (v !== 0) prev = k;
-    }
-  }
+    readonly prevKnown: Int32Array,
+  ) {}
 
   word(k: number): string {
     if (this.words === undefined) {
@@ -274,10 +311,6 @@ class TokenView implements Tokens {
   id(k: number): number {
     return this.ids[k]!;
   }
-}
-
-function tokensOf(text: string, s: Int32Array, e: Int32Array, flags: Uint8Array, ids: Int32Array): Tokens {
-  return new TokenView(text, s, e, flags, ids);
 }
 
 /** Compiled cue phrases, indexed by their last and first words. */

@@ -3,7 +3,10 @@
  * IIN and a length the network issues), and which digits look like an expiry date.
  */
 
-import { luhnValid, panNetwork, panNetworkOf } from './validators.ts';
+import * as validators from './validators.ts';
+
+// Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
+const { luhnValid, panNetwork, panNetworkOf } = validators;
 
 /** Lengths tried at each start, most common first, so a PAN followed by more digits is cut right. */
 const PAN_LENGTHS = [16, 15, 19, 14, 13, 17, 18];

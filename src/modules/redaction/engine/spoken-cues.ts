@@ -4,7 +4,11 @@
  * five words, so a scan is linear.
  */
 
-import { K, type SpokenTokens, vocabId } from './spoken-tokens.ts';
+import type { SpokenTokens } from './spoken-tokens.ts';
+import * as spokenTokens from './spoken-tokens.ts';
+
+// Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
+const { K, vocabId } = spokenTokens;
 
 /** What a cue announces. `month` cues carry the month number in `value`. */
 export type CueKind = 'card' | 'cvv' | 'expiry' | 'month' | 'ssn' | 'phone';

@@ -24,8 +24,12 @@
  * ("sorry, that's seven not one") B replaces the last |X| digits and X is dropped.
  */
 
-import { allocInt32, allocUint8, K, type SpokenTokens, tokenizeSpoken } from './spoken-tokens.ts';
+import type { SpokenTokens } from './spoken-tokens.ts';
+import * as spokenTokens from './spoken-tokens.ts';
 import { DetectionLimitError } from './types.ts';
+
+// Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
+const { allocInt32, allocUint8, K, tokenizeSpoken } = spokenTokens;
 
 /** A UTF-16 range `[start, end)` of the source text. */
 export type Span = { start: number; end: number };

@@ -212,8 +212,17 @@ const FILLER_PHRASES: number[][] = [
   ['where', 'was', 'i'],
 ].map((words) => words.map(vocabId));
 
+/** Vocabulary ids that start a filler phrase: 1 at `id`. */
+const FILLER_FIRST = (() => {
+  const set = new Uint8Array(Math.max(...FILLER_PHRASES.map((p) => p[0]!)) + 1);
+  for (const p of FILLER_PHRASES) set[p[0]!] = 1;
+  return set;
+})();
+
 /** Length of the filler phrase starting at token `i`, or 0. */
 function fillerPhraseAt(wid: Int16Array, n: number, i: number): number {
+  const first = wid[i]!;
+  if (first < 0 || FILLER_FIRST[first] !== 1) return 0;
   for (const phrase of FILLER_PHRASES) {
     if (i + phrase.length > n) continue;
     let k = 0;

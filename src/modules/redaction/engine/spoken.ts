@@ -7,13 +7,24 @@
  * transcript can carry it from one utterance to the next.
  */
 
-import { namedAsOtherNumber, namedAsOtherThanExpiry, spokenAsReference } from './cvv-guard.ts';
-import { expiryLength, MIN_PAN, panWindowsReadings } from './spoken-card.ts';
-import { type Cue, findCues } from './spoken-cues.ts';
-import { ambiguousZeros, type SpokenRun, spokenNumbers } from './spoken-numbers.ts';
-import { K, type SpokenTokens, vocabId } from './spoken-tokens.ts';
+import * as cvvGuard from './cvv-guard.ts';
+import * as spokenCard from './spoken-card.ts';
+import type { Cue } from './spoken-cues.ts';
+import * as spokenCues from './spoken-cues.ts';
+import type { SpokenRun } from './spoken-numbers.ts';
+import * as spokenNumbersModule from './spoken-numbers.ts';
+import type { SpokenTokens } from './spoken-tokens.ts';
+import * as spokenTokens from './spoken-tokens.ts';
 import { DetectionLimitError, type EntityType, type Finding } from './types.ts';
-import { ssnValid } from './validators.ts';
+import * as validators from './validators.ts';
+
+// Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
+const { namedAsOtherNumber, namedAsOtherThanExpiry, spokenAsReference } = cvvGuard;
+const { expiryLength, MIN_PAN, panWindowsReadings } = spokenCard;
+const { findCues } = spokenCues;
+const { ambiguousZeros, spokenNumbers } = spokenNumbersModule;
+const { K, vocabId } = spokenTokens;
+const { ssnValid } = validators;
 
 /** Default input limit: longer texts are refused with {@link DetectionLimitError} (fail closed). */
 export const DEFAULT_MAX_INPUT_CHARS = 10 * 1024 * 1024;

@@ -21,8 +21,12 @@
  */
 import { detect } from './detect.ts';
 import { applyOperators, type RedactionPolicy } from './mask.ts';
-import { isSpace, K, type SpokenTokens, tokenizeSpoken } from './spoken-tokens.ts';
+import type { SpokenTokens } from './spoken-tokens.ts';
+import * as spokenTokens from './spoken-tokens.ts';
 import { DetectionLimitError, type Finding } from './types.ts';
+
+// Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
+const { isSpace, K, tokenizeSpoken } = spokenTokens;
 
 export { createTranscriptRedactor, type TranscriptRedactor } from './stream-transcript.ts';
 

@@ -12,7 +12,7 @@ import * as validators from './validators.ts';
 
 // Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
 const { CUES, HEALTH_TERMS, HAS_DIGIT, HAS_LETTER, UPPER_FIRST } = context;
-const { cueAfter, cueBefore, cueEndingAt, cueStartingAt, tokenize, vocabId, vocabSize } = context;
+const { cueAfter, cueBefore, cueEndingAt, cueStartingAt, tokenizeShared, vocabId, vocabSize } = context;
 const { abaValid, IBAN_LENGTHS, ibanValid, itinValid, nhsValid, ninoValid } = validators;
 const { panLengthMask, panNetwork, ssnValid } = validators;
 
@@ -75,7 +75,7 @@ export function detectStructured(text: string, options: StructuredOptions = {}):
   if (text.length > max) {
     throw new DetectionLimitError(`input has ${text.length} characters; the limit is ${max}`);
   }
-  const s: Scan = { text, t: tokenize(text), out: [], panEnds: [] };
+  const s: Scan = { text, t: tokenizeShared(text), out: [], panEnds: [] };
   scanDigitGroups(s);
   scanNumericTokens(s);
   scanWordTokens(s);
@@ -92,8 +92,13 @@ export function resolveOverlaps(findings: readonly Finding[]): Finding[] {
   if (findings.length < 2) return [...findings];
   // Common case: disjoint non-empty findings are all kept, so the answer is just them in order.
   if (disjointInOrder(findings)) return [...findings];
-  const byStart = sortedIfDisjoint(findings);
-  if (byStart !== null) return byStart;
+  const byClusters = resolveByClusters(findings);
+  if (byClusters !== null) return byClusters;
+  return resolveAll(findings);
+}
+
+/** The general greedy pass of {@link resolveOverlaps} over all findings at once. */
+function resolveAll(findings: readonly Finding[]): Finding[] {
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
   for (const f of findings) {
@@ -101,11 +106,8 @@ export function resolveOverlaps(findings: readonly Finding[]): Finding[] {
     hi = Math.max(hi, f.end);
   }
   const taken = new Uint8Array(Math.max(0, hi - lo));
-  const byPriority = [...findings].sort(
-    (a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start,
-  );
   const kept: Finding[] = [];
-  for (const f of byPriority) {
+  for (const f of [...findings].sort(byPriority)) {
     let free = true;
     for (let i = f.start - lo; i < f.end - lo && free; i++) free = taken[i] === 0;
     if (!free) continue;
@@ -115,13 +117,18 @@ export function resolveOverlaps(findings: readonly Finding[]): Finding[] {
   return kept.sort(byStartThenEnd);
 }
 
+const byPriority = (a: Finding, b: Finding): number =>
+  b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start;
+
 const byStartThenEnd = (a: Finding, b: Finding): number => a.start - b.start || a.end - b.end;
 
 /**
- * The findings sorted by start when they are non-empty and pairwise disjoint, else null. Sorts
- * packed (start, index) numbers natively; starts are unique whenever the answer is not null.
+ * {@link resolveOverlaps} by clusters: the findings sorted by start (packed (start, index) numbers,
+ * sorted natively), cut into runs of overlapping findings, and the greedy pass run inside each run
+ * only (findings of different runs never overlap, so the answer is the same). Null when a start
+ * cannot be packed exactly; the caller then resolves all findings at once.
  */
-function sortedIfDisjoint(findings: readonly Finding[]): Finding[] | null {
+function resolveByClusters(findings: readonly Finding[]): Finding[] | null {
   const n = findings.length;
   const scale = 2 ** Math.ceil(Math.log2(n + 1));
   const keys = new Float64Array(n);
@@ -133,14 +140,43 @@ function sortedIfDisjoint(findings: readonly Finding[]): Finding[] | null {
   }
   keys.sort();
   const out: Finding[] = [];
+  const cluster: Finding[] = [];
   let end = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const f = findings[keys[i]! % scale]!;
-    if (f.end <= f.start || f.start < end) return null;
-    end = f.end;
-    out.push(f);
+    // An empty (or inverted) finding at the end of a cluster joins it: equal ones keep priority order.
+    if (cluster.length > 0 && (f.start > end || (f.start === end && f.end > f.start))) {
+      flushCluster(cluster, end, out);
+      cluster.length = 0;
+    }
+    end = cluster.length === 0 ? Math.max(f.start, f.end) : Math.max(end, f.start, f.end);
+    cluster.push(f);
   }
+  flushCluster(cluster, end, out);
+  // Empty findings at a cluster edge may sit out of (start, end) order: sort then (rare).
+  for (let i = 1; i < out.length; i++)
+    if (byStartThenEnd(out[i - 1]!, out[i]!) > 0) return out.sort(byStartThenEnd);
   return out;
+}
+
+/** The greedy pass of {@link resolveOverlaps} over one cluster (sorted by start), kept findings to `out`. */
+function flushCluster(cluster: Finding[], end: number, out: Finding[]): void {
+  if (cluster.length === 1) {
+    out.push(cluster[0]!);
+    return;
+  }
+  const lo = cluster[0]!.start;
+  const taken = new Uint8Array(Math.max(0, end - lo));
+  const kept: Finding[] = [];
+  for (const f of [...cluster].sort(byPriority)) {
+    let free = true;
+    for (let i = f.start - lo; i < f.end - lo && free; i++) free = taken[i] === 0;
+    if (!free) continue;
+    taken.fill(1, f.start - lo, f.end - lo);
+    kept.push(f);
+  }
+  kept.sort(byStartThenEnd);
+  for (const f of kept) out.push(f);
 }
 
 /** Whether every finding is non-empty and starts at or after the end of the one before it. */
@@ -1058,9 +1094,11 @@ function scanEmails(s: Scan): void {
   const { text } = s;
   // The local part is the run of local characters right before each '@' ('@' itself ends a run).
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    const end = domainEnd(text, at);
+    if (end < 0) continue;
     let start = at;
     while (start > 0 && isLocalChar(text.charCodeAt(start - 1))) start--;
-    if (start < at) emailAt(s, start, at);
+    if (start < at) emailAt(s, start, at, end);
   }
 }
 
@@ -1071,7 +1109,7 @@ function domainOk(text: string, from: number, to: number): boolean {
   for (let i = from; i <= to; i++) {
     if (i < to && text.charCodeAt(i) !== 46) continue;
     const l = i - labelStart;
-    if (l < 1 || l > 63 || text[labelStart] === '-' || text[i - 1] === '-') return false;
+    if (l < 1 || l > 63 || text.charCodeAt(labelStart) === 45 || text.charCodeAt(i - 1) === 45) return false;
     labels++;
     if (i === to) {
       if (l < 2 || l > 24) return false;
@@ -1085,16 +1123,33 @@ function domainOk(text: string, from: number, to: number): boolean {
   return labels >= 2;
 }
 
-function emailAt(s: Scan, localStart: number, at: number): void {
+/**
+ * End of the domain after the '@' at `at` when it can be one (it holds a '.' and ends in two ASCII
+ * letters), else -1: most '@' signs in hostile text fail here after reading the domain once.
+ */
+function domainEnd(text: string, at: number): number {
+  let end = at + 1;
+  let dot = false;
+  while (end < text.length && end - at <= 254) {
+    const c = text.charCodeAt(end);
+    if (!isDomainChar(c)) break;
+    if (c === 46) dot = true;
+    end++;
+  }
+  if (!dot || end - at > 254) return -1;
+  while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--;
+  const a = text.charCodeAt(end - 1) | 32;
+  const b = text.charCodeAt(end - 2) | 32;
+  return a >= 97 && a <= 122 && b >= 97 && b <= 122 ? end : -1;
+}
+
+/** An email with local part from `localStart` and its domain `(at, end)` (see {@link domainEnd}). */
+function emailAt(s: Scan, localStart: number, at: number, end: number): void {
   const { text } = s;
   let start = localStart;
   while (start < at && !isAsciiAlnum(text.charCodeAt(start))) start++;
   if (at - start < 1 || at - start > 64 || text.charCodeAt(at - 1) === 46) return;
   if (start > 0 && text.charCodeAt(start - 1) >= 128 && isWordChar(text[start - 1])) return;
-  let end = at + 1;
-  while (end < text.length && end - at <= 254 && isDomainChar(text.charCodeAt(end))) end++;
-  if (end - at > 254) return;
-  while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--;
   if (!domainOk(text, at + 1, end)) return;
   if (end < text.length && text.charCodeAt(end) >= 128 && isWordChar(text[end])) return;
   for (let i = start + 1; i < at; i++) if (text.charCodeAt(i) === 46 && text.charCodeAt(i - 1) === 46) return;

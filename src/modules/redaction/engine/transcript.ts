@@ -5,19 +5,20 @@
  * four"). Context (card, CVV and expiry cues, a PAN just read) carries from turn to turn.
  */
 
-import {
-  analyzeSpoken,
-  assertInputLimit,
-  classifySpoken,
-  DEFAULT_MAX_INPUT_CHARS,
-  newSpokenState,
-  type SpokenAnalysis,
-} from './spoken.ts';
-import { panWindowsReadings } from './spoken-card.ts';
-import { ambiguousZeros } from './spoken-numbers.ts';
-import { K, type SpokenTokens, tokenizeSpoken, vocabId } from './spoken-tokens.ts';
+import type { SpokenAnalysis } from './spoken.ts';
+import * as spoken from './spoken.ts';
+import * as spokenCard from './spoken-card.ts';
+import * as spokenNumbers from './spoken-numbers.ts';
+import type { SpokenTokens } from './spoken-tokens.ts';
+import * as spokenTokens from './spoken-tokens.ts';
 import type { Utterance } from './transcript-format.ts';
 import type { Finding } from './types.ts';
+
+// Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
+const { analyzeSpoken, assertInputLimit, classifySpoken, DEFAULT_MAX_INPUT_CHARS, newSpokenState } = spoken;
+const { panWindowsReadings } = spokenCard;
+const { ambiguousZeros } = spokenNumbers;
+const { K, tokenizeSpoken, vocabId } = spokenTokens;
 
 export { audioSpans } from './transcript-audio.ts';
 export {
