@@ -189,6 +189,8 @@ export function applyOperators(
   findings: readonly Finding[],
   policy?: RedactionPolicy,
 ): { text: string; replacements: Replacement[] } {
+  // Most utterances of a call hold nothing to redact.
+  if (findings.length === 0) return { text, replacements: [] };
   for (let i = 0; i < findings.length; i++) checkFinding(findings[i]!, i, text.length);
   const merged = mergeOverlaps(findings);
   const parts: string[] = [];

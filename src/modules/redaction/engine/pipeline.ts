@@ -1,8 +1,16 @@
-import { mergeFindings } from './detect.ts';
-import { applyOperators, type RedactionPolicy } from './mask.ts';
-import { detectStructured } from './structured.ts';
-import { analyzeTranscript, audioSpans, type Utterance } from './transcript.ts';
+import * as detectModule from './detect.ts';
+import type { RedactionPolicy } from './mask.ts';
+import * as mask from './mask.ts';
+import * as structured from './structured.ts';
+import type { Utterance, UtteranceWord } from './transcript.ts';
+import * as transcript from './transcript.ts';
 import type { Finding } from './types.ts';
+
+// Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
+const { mergeFindings } = detectModule;
+const { applyOperators } = mask;
+const { detectStructured } = structured;
+const { analyzeTranscript, audioSpans } = transcript;
 
 export type AudioSpan = { start: number; end: number };
 export type UtteranceResult = { index: number; findings: Finding[]; audio: AudioSpan[] };
@@ -52,13 +60,27 @@ export function detectCall(utterances: Utterance[]): UtteranceResult[] {
 function detectOneCall(utterances: Utterance[]): UtteranceResult[] {
   // One spoken analysis per utterance serves both the call-level and the per-text findings.
   const { multi: perTurn, single } = analyzeTranscript(utterances, {}, true);
-  const multi = new Map(perTurn.map((r) => [r.index, r.findings]));
-  return utterances.map((u, index) => {
+  const multi: Array<Finding[] | undefined> = new Array(utterances.length);
+  for (const r of perTurn) multi[r.index] = r.findings;
+  const out: UtteranceResult[] = [];
+  for (let index = 0; index < utterances.length; index++) {
+    const u = utterances[index]!;
     // Exactly `detect(u.text)`: structured and single-text spoken findings merged.
-    const own = mergeFindings(detectStructured(u.text, {}), single[index]!);
-    const findings = mergeFindings(own, multi.get(index) ?? []);
-    return { index, findings, audio: padAndMerge(findings.map((f) => audioSpans(u, f))) };
-  });
+    const structuredFindings = detectStructured(u.text, {});
+    const spoken = single[index]!;
+    const turn = multi[index];
+    // Most turns hold nothing: skip the merges and the audio mapping.
+    if (structuredFindings.length === 0 && spoken.length === 0 && turn === undefined) {
+      out.push({ index, findings: [], audio: [] });
+      continue;
+    }
+    const own = mergeFindings(structuredFindings, spoken);
+    const findings = mergeFindings(own, turn ?? []);
+    const spans: AudioSpan[] = [];
+    for (const f of findings) spans.push(audioSpans(u, f));
+    out.push({ index, findings, audio: padAndMerge(spans) });
+  }
+  return out;
 }
 
 /**
@@ -73,17 +95,43 @@ export function redactCall(
     const u = utterances[result.index]!;
     const text = applyOperators(u.text, result.findings, policy).text;
     const redacted: Utterance = { ...u, text };
-    if (u.words) {
-      let cursor = 0;
-      redacted.words = u.words.map((w) => {
-        const at = u.text.indexOf(w.w, cursor);
-        // A word we cannot place in the text is withheld whenever the turn holds a finding (fail closed).
-        if (at === -1) return result.findings.length > 0 ? { ...w, w: '[REDACTED]' } : { ...w };
-        cursor = at + w.w.length;
-        const hit = result.findings.find((f) => at < f.end && at + w.w.length > f.start);
-        return hit ? { ...w, w: `[${hit.type}]` } : { ...w };
-      });
-    }
+    if (u.words) redacted.words = redactWords(u.text, u.words, result.findings);
     return { utterance: redacted, result };
   });
+}
+
+/** Each word copied, or replaced by `[TYPE]` when it lies in a finding (words are located in order). */
+function redactWords(text: string, words: UtteranceWord[], findings: Finding[]): UtteranceWord[] {
+  const out: UtteranceWord[] = [];
+  let cursor = 0;
+  for (const w of words) {
+    const at = locate(text, w.w, cursor);
+    // A word we cannot place in the text is withheld whenever the turn holds a finding (fail closed).
+    if (at === -1) {
+      out.push(findings.length > 0 ? { ...w, w: '[REDACTED]' } : { ...w });
+      continue;
+    }
+    cursor = at + w.w.length;
+    const hit = findings.length === 0 ? undefined : firstOverlap(findings, at, cursor);
+    out.push(hit ? { ...w, w: `[${hit.type}]` } : { ...w });
+  }
+  return out;
+}
+
+/**
+ * `text.indexOf(word, from)`, answered without a search when the word sits right after the
+ * spaces at `from` (the usual case: word lists follow their text).
+ */
+function locate(text: string, word: string, from: number): number {
+  let at = from;
+  while (at < text.length && text.charCodeAt(at) === 32) at++;
+  // Exactly indexOf's answer: nothing before `at` can start the word unless it starts with a space.
+  if (word.length > 0 && word.charCodeAt(0) !== 32 && text.startsWith(word, at)) return at;
+  return text.indexOf(word, from);
+}
+
+/** The first finding overlapping `[start, end)`, if any. */
+function firstOverlap(findings: Finding[], start: number, end: number): Finding | undefined {
+  for (const f of findings) if (start < f.end && end > f.start) return f;
+  return undefined;
 }

@@ -169,6 +169,9 @@ function popcount(m: number): number {
   return c;
 }
 
+/** Whether `n` of `len` digits leave nothing or a CVV-sized rest. */
+const restOk = (len: number, n: number): boolean => len === n || len - n === 3 || len - n === 4;
+
 const validMonth = (mm: string): boolean => mm >= '01' && mm <= '12' && mm.length === 2;
 
 /**
@@ -184,16 +187,15 @@ export function expiryLength(
   cued: boolean,
 ): number {
   const len = b - a;
-  const restOk = (n: number): boolean => len === n || len - n === 3 || len - n === 4;
   if (afterMonth) {
-    if (len >= 4 && digits.startsWith('20', a) && restOk(4)) return 4;
-    return restOk(2) && len >= 2 ? 2 : 0;
+    if (len >= 4 && digits.startsWith('20', a) && restOk(len, 4)) return 4;
+    return restOk(len, 2) && len >= 2 ? 2 : 0;
   }
   if (len < 3) return 0;
   const mm = digits.slice(a, a + 2);
   if (validMonth(mm)) {
-    if (len >= 6 && digits.startsWith('20', a + 2) && restOk(6)) return 6;
-    if (len >= 4 && restOk(4)) return 4;
+    if (len >= 6 && digits.startsWith('20', a + 2) && restOk(len, 6)) return 6;
+    if (len >= 4 && restOk(len, 4)) return 4;
   }
   return cued && len === 3 && digits[a] !== '0' ? 3 : 0;
 }

@@ -37,6 +37,20 @@ export type Span = { start: number; end: number };
 const NO_U8 = new Uint8Array(0);
 const NO_I32 = new Int32Array(0);
 
+/** The first `n` entries of `a` in shared column memory; short columns copied by a loop (no subarray view). */
+function copyU8(a: Uint8Array, n: number): Uint8Array {
+  const b = allocUint8(n);
+  if (n > 64) b.set(a.subarray(0, n));
+  else for (let i = 0; i < n; i++) b[i] = a[i]!;
+  return b;
+}
+function copyI32(a: Int32Array, n: number): Int32Array {
+  const b = allocInt32(n);
+  if (n > 64) b.set(a.subarray(0, n));
+  else for (let i = 0; i < n; i++) b[i] = a[i]!;
+  return b;
+}
+
 /**
  * Per-digit columns of all runs of one text, stored back to back: run `r` owns entries
  * `[r.offset, r.offset + r.length)`. `digit` holds 0–9; `chunkStart` is 1 where a digit starts a
@@ -56,15 +70,15 @@ export class RunStore {
   tokenIndex: Int32Array;
 
   constructor(cap: number) {
-    const u8 = (): Uint8Array => (cap === 0 ? NO_U8 : new Uint8Array(cap));
-    const i32 = (): Int32Array => (cap === 0 ? NO_I32 : new Int32Array(cap));
-    this.digit = u8();
-    this.spanStart = i32();
-    this.spanEnd = i32();
-    this.coverStart = i32();
-    this.coverEnd = i32();
-    this.chunkStart = u8();
-    this.tokenIndex = i32();
+    // No helper closures: under tsx each closure creation is a defineProperty call, and a store is
+    // made for every utterance that speaks a number.
+    this.digit = cap === 0 ? NO_U8 : new Uint8Array(cap);
+    this.spanStart = cap === 0 ? NO_I32 : new Int32Array(cap);
+    this.spanEnd = cap === 0 ? NO_I32 : new Int32Array(cap);
+    this.coverStart = cap === 0 ? NO_I32 : new Int32Array(cap);
+    this.coverEnd = cap === 0 ? NO_I32 : new Int32Array(cap);
+    this.chunkStart = cap === 0 ? NO_U8 : new Uint8Array(cap);
+    this.tokenIndex = cap === 0 ? NO_I32 : new Int32Array(cap);
   }
 
   reserve(extra: number): void {
@@ -96,15 +110,13 @@ export class RunStore {
     const c = new RunStore(0);
     const n = this.n;
     c.n = n;
-    c.digit = allocUint8(n);
-    c.digit.set(this.digit.subarray(0, n));
-    c.chunkStart = allocUint8(n);
-    c.chunkStart.set(this.chunkStart.subarray(0, n));
-    for (const key of ['spanStart', 'spanEnd', 'coverStart', 'coverEnd', 'tokenIndex'] as const) {
-      const a = allocInt32(n);
-      a.set(this[key].subarray(0, n));
-      c[key] = a;
-    }
+    c.digit = copyU8(this.digit, n);
+    c.chunkStart = copyU8(this.chunkStart, n);
+    c.spanStart = copyI32(this.spanStart, n);
+    c.spanEnd = copyI32(this.spanEnd, n);
+    c.coverStart = copyI32(this.coverStart, n);
+    c.coverEnd = copyI32(this.coverEnd, n);
+    c.tokenIndex = copyI32(this.tokenIndex, n);
     return c;
   }
 

@@ -364,7 +364,9 @@ const SCRATCH_CHARS = 1 << 16;
 const scratch = newColumns(SCRATCH_CHARS + 1);
 
 function copyOf<T extends Uint8Array | Int16Array | Int32Array>(to: T, from: T, count: number): T {
-  to.set(from.subarray(0, count));
+  // A subarray view costs more than copying a short utterance's few tokens one by one.
+  if (count > 64) to.set(from.subarray(0, count));
+  else for (let i = 0; i < count; i++) to[i] = from[i]!;
   return to;
 }
 
