@@ -101,14 +101,16 @@ const MONTHS: Array<[number, string[]]> = [
 ];
 
 type Entry = { kind: CueKind; words: number[]; value: number };
-/** Entries by the vocabulary id of their first word, longest phrase first. */
-const BY_FIRST = new Map<number, Entry[]>();
+/** Entries by the vocabulary id of their first word (an array index: no hashing), longest phrase first. */
+const BY_FIRST: Array<Entry[] | undefined> = [];
 const addEntry = (kind: CueKind, phrase: string, value: number): void => {
   const words = phrase.split(' ').map(vocabId);
-  const list = BY_FIRST.get(words[0]!) ?? [];
+  const first = words[0]!;
+  while (BY_FIRST.length <= first) BY_FIRST.push(undefined);
+  const list = BY_FIRST[first] ?? [];
   list.push({ kind, words, value });
   list.sort((a, b) => b.words.length - a.words.length);
-  BY_FIRST.set(words[0]!, list);
+  BY_FIRST[first] = list;
 };
 for (const [kind, phrase] of PHRASES) addEntry(kind, phrase, 0);
 for (const [value, names] of MONTHS) for (const name of names) addEntry('month', name, value);
@@ -127,7 +129,7 @@ export function findCues(tokens: SpokenTokens): Cue[] {
   let k = 0;
   while (k < m) {
     const id = wid[idx[k]!]!;
-    const entries = id >= 0 ? BY_FIRST.get(id) : undefined;
+    const entries = id >= 0 && id < BY_FIRST.length ? BY_FIRST[id] : undefined;
     let hit: Entry | undefined;
     if (entries) {
       for (const e of entries) {

@@ -282,11 +282,10 @@ export function isSpace(c: number): boolean {
 const charWidth = (c: number): number => (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
 
 /** Vocabulary id of the ASCII word `text[start, end)` (letters, digits, apostrophes), or -1. */
-function asciiWordId(text: string, start: number, end: number): number {
+function asciiWordId(text: string, start: number, end: number, hash: number): number {
   const len = end - start;
   if (len > maxWordLength) return -1;
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ lowerAscii(text.charCodeAt(i)), HASH_MUL);
+  const h = hash;
   let slot = (h >>> 0) & tableMask;
   for (;;) {
     const e = table[slot]!;
@@ -416,17 +415,22 @@ export function tokenizeSpoken(text: string): SpokenTokens {
     let hasLetter = false;
     let hasDigit = false;
     let ascii = true;
+    // The hash of the lower-cased word (see hashOf), built while scanning; used for ASCII words only.
+    let h = 0x811c9dc5;
     while (i < n) {
       const d = text.charCodeAt(i);
       if (d >= 48 && d <= 57) {
         hasDigit = true;
+        h = Math.imul(h ^ d, HASH_MUL);
         i++;
       } else if (d < 0x80 ? (d >= 97 && d <= 122) || (d >= 65 && d <= 90) : isLetterAt(text, i, d)) {
         hasLetter = true;
         if (d >= 0x80) ascii = false;
+        h = Math.imul(h ^ lowerAscii(d), HASH_MUL);
         i += charWidth(d);
       } else if (isApostrophe(d) && i + 1 < n && isLetterAt(text, i + 1, text.charCodeAt(i + 1))) {
         if (d !== 39) ascii = false;
+        h = Math.imul(h ^ d, HASH_MUL);
         i++;
       } else break;
     }
@@ -435,7 +439,7 @@ export function tokenizeSpoken(text: string): SpokenTokens {
       continue;
     }
     let id: number;
-    if (ascii) id = asciiWordId(text, s, i);
+    if (ascii) id = asciiWordId(text, s, i, h >>> 0);
     else {
       // Rare: full Unicode lower-casing (which may even map a letter to ASCII, e.g. the Kelvin sign).
       const lower = text.slice(s, i).toLowerCase();

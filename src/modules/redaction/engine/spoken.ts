@@ -146,7 +146,23 @@ const tokenOf = (run: SpokenRun, i: number): number => run.store.tokenIndex[run.
  * the findings in text order.
  */
 export function classifySpoken(a: SpokenAnalysis, state: SpokenState): Finding[] {
+  // Most utterances speak no number: only their cues move the state on.
+  if (a.runs.length === 0) {
+    for (const c of a.cues) noteCue(state, c);
+    state.base += a.tokens.length;
+    return [];
+  }
   return new Classifier(a, state).run();
+}
+
+/** Records cue `c` (local token positions) in `state`. */
+function noteCue(state: SpokenState, c: Cue): void {
+  const at = state.base + c.last;
+  if (c.kind === 'card') state.cardCueAt = at;
+  else if (c.kind === 'cvv') state.cvvCueAt = at;
+  else if (c.kind === 'expiry') state.expiryCueAt = at;
+  else if (c.kind === 'ssn') state.ssnCueAt = at;
+  else if (c.kind === 'phone') state.phoneCueAt = at;
 }
 
 /**
@@ -181,14 +197,7 @@ class Classifier {
 
   private applyCuesBefore(tok: number): void {
     const { cues, state } = this;
-    while (this.cueIdx < cues.length && cues[this.cueIdx]!.last < tok) {
-      const c = cues[this.cueIdx++]!;
-      if (c.kind === 'card') state.cardCueAt = this.g(c.last);
-      else if (c.kind === 'cvv') state.cvvCueAt = this.g(c.last);
-      else if (c.kind === 'expiry') state.expiryCueAt = this.g(c.last);
-      else if (c.kind === 'ssn') state.ssnCueAt = this.g(c.last);
-      else if (c.kind === 'phone') state.phoneCueAt = this.g(c.last);
-    }
+    while (this.cueIdx < cues.length && cues[this.cueIdx]!.last < tok) noteCue(state, cues[this.cueIdx++]!);
   }
 
   private cardCueNear(firstTok: number, lastTok: number): boolean {
