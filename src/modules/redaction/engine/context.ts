@@ -174,6 +174,23 @@ function lookupOther(text: string, start: number, end: number): number {
 }
 
 /** Fills the scratch columns with the tokens of `text`; returns their number. */
+/**
+ * Per ASCII code: the lower-cased code of a letter or the code of a digit (what the word hash
+ * reads), 0 for any other character; and the token flag it sets.
+ */
+const ASCII_FOLD = new Uint8Array(128);
+const ASCII_FLAG = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c >= 48 && c <= 57) {
+    ASCII_FOLD[c] = c;
+    ASCII_FLAG[c] = HAS_DIGIT;
+  } else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+    ASCII_FOLD[c] = c | 32;
+    ASCII_FLAG[c] = HAS_LETTER;
+  }
+}
+
+/** Fills the scratch columns with the tokens of `text`; returns their number. */
 function scan(text: string): number {
   const n = text.length;
   let count = 0;
@@ -182,21 +199,45 @@ function scan(text: string): number {
   const maxLen = vocabMaxLen;
   while (i < n) {
     let c = text.charCodeAt(i);
-    let cls = CHAR_CLASS[c]!;
-    if (cls === 0) cls = learnClass(c);
-    if (cls === 3) {
+    if (c < 128) {
+      if (ASCII_FOLD[c] === 0) {
+        i++;
+        continue;
+      }
+    } else if (charClass(c) === 3) {
       i++;
       continue;
     }
     const start = i;
-    let f = 0;
-    if (c < 128 ? c >= 65 && c <= 90 : cls === 2 && isUpperUnit(c)) f |= UPPER_FIRST;
+    let f =
+      c < 128
+        ? c >= 65 && c <= 90
+          ? UPPER_FIRST
+          : 0
+        : charClass(c) === 2 && isUpperUnit(c)
+          ? UPPER_FIRST
+          : 0;
     let ascii = true;
     let h = HASH_SEED;
     while (i < n) {
       c = text.charCodeAt(i);
-      cls = CHAR_CLASS[c]!;
-      if (cls === 0) cls = learnClass(c);
+      if (c < 128) {
+        const folded = ASCII_FOLD[c]!;
+        if (folded !== 0) {
+          f |= ASCII_FLAG[c]!;
+          h = Math.imul(h ^ folded, 0x01000193);
+          i++;
+          continue;
+        }
+        // An apostrophe between letters stays inside the word (driver's, O'Brien).
+        if (c === 39 && f & HAS_LETTER && i + 1 < n && charClass(text.charCodeAt(i + 1)) === 2) {
+          h = Math.imul(h ^ c, 0x01000193);
+          i++;
+          continue;
+        }
+        break;
+      }
+      const cls = charClass(c);
       if (cls === 1) {
         f |= HAS_DIGIT;
         h = hashStep(h, c);
@@ -204,23 +245,17 @@ function scan(text: string): number {
         continue;
       }
       if (cls === 3) {
-        // An apostrophe between letters stays inside the word (driver's, O'Brien).
-        if (
-          (c === 39 || c === 0x2019) &&
-          f & HAS_LETTER &&
-          i + 1 < n &&
-          charClass(text.charCodeAt(i + 1)) === 2
-        ) {
-          if (c !== 39) ascii = false;
+        if (c === 0x2019 && f & HAS_LETTER && i + 1 < n && charClass(text.charCodeAt(i + 1)) === 2) {
+          ascii = false;
           h = hashStep(h, c);
           i++;
           continue;
         }
         break;
       }
-      if (c >= 128) ascii = false;
+      ascii = false;
       f |= HAS_LETTER;
-      h = hashStep(h, c >= 65 && c <= 90 ? c + 32 : c);
+      h = hashStep(h, c);
       i++;
     }
     if (count === scratchCap) growScratch();

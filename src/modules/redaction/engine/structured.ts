@@ -672,7 +672,8 @@ function scanWordTokens(s: Scan): void {
     }
     if (f === (HAS_DIGIT | HAS_LETTER) && l <= 4 && isOrdinal(t, k)) detectDayMonthDob(s, k);
     if (f & HAS_LETTER && l <= 24) {
-      if (l <= 9) detectNino(s, k);
+      // A NINO token is two letters on their own ("AB 12 …") or holds digits ("AB123456C").
+      if (l <= 9 && (l === 2 || f & HAS_DIGIT)) detectNino(s, k);
       const w = wordClass(t, k);
       if (w === 0) continue;
       if (w & W_HEALTH) detectHealth(s, k);
