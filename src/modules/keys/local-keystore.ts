@@ -137,10 +137,10 @@ function gcmSeal(key: Uint8Array | KeyObject, plaintext: Uint8Array, aad: Uint8A
 }
 
 /**
- * Random nonces for data-key wraps, drawn from the CSPRNG 512 at a time: one `randomFillSync` call
- * costs about as much as the whole AES-GCM seal of a 32-byte key, so drawing per wrap halved the
- * re-wrap rate. Every byte is handed out once; nonces are public (stored in front of the
- * ciphertext), so holding the pool in memory reveals nothing.
+ * Random nonces for data-key wraps, drawn from the CSPRNG 512 at a time: a `randomBytes(12)` call
+ * per wrap cost about half as much as the AES-GCM seal of a 32-byte key itself (~4.7 µs against
+ * ~9 µs), which a KEK rotation pays once per data key. Every byte is handed out once; nonces are
+ * public (stored in front of the ciphertext), so holding the pool in memory reveals nothing.
  */
 const noncePool = Buffer.alloc(NONCE_SIZE * 512);
 let noncePoolOffset = noncePool.length;
