@@ -240,10 +240,17 @@ const W_LET = vocabId('let');
 const W_ME = vocabId('me');
 const W_SEE = vocabId('see');
 
+/** Membership by vocabulary id (an array index, no hashing): `set[id] === 1`. */
+function idSet(words: string[]): Uint8Array {
+  const ids = words.map(vocabId);
+  const set = new Uint8Array(Math.max(...ids) + 1);
+  for (const id of ids) set[id] = 1;
+  return set;
+}
 /** Words before a number word that make it a count ("the last four"), not a spoken digit. */
-const COUNT_BEFORE = new Set(['last', 'first', 'next'].map(vocabId));
+const COUNT_BEFORE = idSet(['last', 'first', 'next']);
 /** Words after a number word that make it a count ("three digits on the back"). */
-const COUNT_AFTER = new Set(['digit', 'digits', 'numbers'].map(vocabId));
+const COUNT_AFTER = idSet(['digit', 'digits', 'numbers']);
 
 // ---------------------------------------------------------------------------------------------
 // Character classes, cached per code point (the Unicode regexes run once per distinct character).
@@ -493,7 +500,9 @@ function classifyPhrases(t: SpokenTokens): void {
       kind[i + 1] = K.filler;
       kind[i + 2] = K.filler;
     } else if (isNumberKind(kind[i]!)) {
-      if ((i > 0 && COUNT_BEFORE.has(wid[i - 1]!)) || (next >= 0 && COUNT_AFTER.has(next))) kind[i] = K.word;
+      const before = i > 0 ? wid[i - 1]! : -1;
+      if ((before >= 0 && COUNT_BEFORE[before] === 1) || (next >= 0 && COUNT_AFTER[next] === 1))
+        kind[i] = K.word;
     } else if (kind[i] === K.word) {
       const len = fillerPhraseAt(wid, n, i);
       for (let k = 0; k < len; k++) kind[i + k] = K.filler;

@@ -95,23 +95,25 @@ export function assertInputLimit(length: number, max = DEFAULT_MAX_INPUT_CHARS):
 export function analyzeSpoken(text: string): SpokenAnalysis {
   const { tokens, runs } = spokenNumbers(text);
   const pans: PanWindow[][] = [];
-  for (const r of runs) pans.push(r.digits.length < MIN_PAN ? [] : singleTurnWindows(r, tokens));
+  for (const r of runs) pans.push(r.digits.length < MIN_PAN ? NO_WINDOWS : singleTurnWindows(r, tokens));
   return { tokens, runs, cues: findCues(tokens), pans };
 }
+
+/** The windows of a run too short for a card: shared, never changed (stitching replaces, not pushes). */
+const NO_WINDOWS = Object.freeze([]) as unknown as PanWindow[];
 
 /**
  * PAN windows of one run. A number introduced as a reference ("the reference is four eight …") is
  * a card only as a whole: a chance Luhn match on its first 13 digits is not one.
  */
 function singleTurnWindows(r: SpokenRun, tokens: SpokenTokens): PanWindow[] {
-  const whole = spokenAsReference(tokens.text, r.store.spanStart[r.offset]!) ? new WholeRun(r) : null;
-  const windows = panWindowsReadings(
-    r.digits,
-    r.store.chunkStart,
-    r.offset,
-    ambiguousZeros(r, tokens),
-    whole?.accept,
-  );
+  const joins = ambiguousZeros(r, tokens);
+  let windows = panWindowsReadings(r.digits, r.store.chunkStart, r.offset, joins);
+  if (windows.length === 0) return NO_WINDOWS;
+  // The words before the number are read only when a window was found (the rare case).
+  if (spokenAsReference(tokens.text, r.store.spanStart[r.offset]!)) {
+    windows = panWindowsReadings(r.digits, r.store.chunkStart, r.offset, joins, new WholeRun(r).accept);
+  }
   const out: PanWindow[] = [];
   for (const w of windows) out.push({ s: w.s, e: w.e, rule: 'pan.spoken', group: null });
   return out;
