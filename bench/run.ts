@@ -33,6 +33,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: Benchmark }>> = {
   'password-verify': () => import('./password-verify.bench.ts'),
   'redaction-accuracy': () => import('./redaction-accuracy.bench.ts'),
   'redaction-speed': () => import('./redaction-speed.bench.ts'),
+  dtmf: () => import('./dtmf.bench.ts'),
   'recording-crypto': () => import('./recording-crypto.bench.ts'),
 };
 
