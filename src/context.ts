@@ -3,11 +3,24 @@ import path from 'node:path';
 import type { Config } from './config/config.ts';
 import { type DatabaseHandle, openDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
+import { createJobQueue, type JobQueue } from './jobs/jobs.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { type Keyring, KeyringError, MASTER_KEY_FILE, openKeyring } from './lib/keyring.ts';
 import { type Authorizer, createAuthorizer, DEFAULT_POLICY_DIR } from './modules/access/authorizer.ts';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.ts';
 import { type AuthService, createAuthService } from './modules/identity/auth.service.ts';
+import { createDataKeysService, type DataKeysService } from './modules/keys/data-keys.service.ts';
+import type { KeyProvider } from './modules/keys/key-provider.ts';
+import { openLocalKeystore } from './modules/keys/local-keystore.ts';
+import { openPkcs11Provider } from './modules/keys/pkcs11-provider.ts';
+import { type BlobStore, createFsBlobStore } from './modules/recordings/blob-store.ts';
+import { type CasesService, createCasesService } from './modules/recordings/cases.service.ts';
+import {
+  createRecordingContentService,
+  type RecordingContentService,
+} from './modules/recordings/recording-content.service.ts';
+import { createRecordingsService, type RecordingsService } from './modules/recordings/recordings.service.ts';
+import { createRetentionService, type RetentionService } from './modules/recordings/retention.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
@@ -24,6 +37,18 @@ export type AppContext = {
   users: UsersService;
   auth: AuthService;
   tokens: TokensService;
+  /** KEK provider of the recording vault (local keystore in the key dir, or a PKCS#11 HSM). */
+  keyProvider: KeyProvider;
+  dataKeys: DataKeysService;
+  blobs: BlobStore;
+  recordings: RecordingsService;
+  /** Transcripts (redacted before storage) and redacted audio derivatives. */
+  recordingContent: RecordingContentService;
+  cases: CasesService;
+  retention: RetentionService;
+  jobs: JobQueue;
+  /** Closes the database and releases the key provider (PKCS#11 sessions). */
+  close: () => Promise<void>;
 };
 
 export type ContextOptions = {
@@ -45,9 +70,11 @@ export async function createContext(config: Config, options: ContextOptions): Pr
     (config.engine === 'postgres'
       ? await openDatabase({ engine: 'postgres', url: config.databaseUrl! })
       : await openDatabase({ engine: 'pglite', dataDir: config.dataDir, purpose: options.purpose }));
+  let keyProvider: KeyProvider;
   try {
     await migrate(database.db);
     if (keyring.created) await refuseFreshKeyOnExistingData(database, config.keyDir);
+    keyProvider = await openKeyProvider(config);
   } catch (e) {
     await database.close();
     throw e;
@@ -56,10 +83,19 @@ export async function createContext(config: Config, options: ContextOptions): Pr
     config,
     database,
     keyring,
+    keyProvider,
     authorizer,
     options.clock ?? systemClock,
     options.onAuditRowRejected,
   );
+}
+
+/** Opens the configured KEK provider: the local keystore (created on first start) or a PKCS#11 token. */
+export async function openKeyProvider(config: Config): Promise<KeyProvider> {
+  const kek = config.recordings.kek;
+  if (kek.provider === 'pkcs11')
+    return openPkcs11Provider({ library: kek.library, tokenLabel: kek.tokenLabel, pin: kek.pin });
+  return openLocalKeystore({ path: kek.file, ...(kek.passphrase ? { passphrase: kek.passphrase } : {}) });
 }
 
 /**
@@ -80,6 +116,7 @@ export function wireServices(
   config: Config,
   database: DatabaseHandle,
   keyring: Keyring,
+  keyProvider: KeyProvider,
   authorizer: Authorizer,
   clock: Clock,
   onRejected?: (rowId: number, tenantId: string) => void,
@@ -107,5 +144,54 @@ export function wireServices(
     issuer: 'Bulwark',
   });
   const tokens = createTokensService({ db, keyring, audit, clock });
-  return { config, database, keyring, clock, authorizer, audit, tenants, users, auth, tokens };
+  const dataKeys = createDataKeysService({ db, provider: keyProvider, audit, clock });
+  const blobs = createFsBlobStore(config.recordings.blobDir);
+  const recordings = createRecordingsService({
+    db,
+    blobs,
+    keys: dataKeys,
+    audit,
+    tokens,
+    clock,
+    maxBytes: config.recordings.maxBytes,
+  });
+  const recordingContent = createRecordingContentService({
+    db,
+    blobs,
+    keys: dataKeys,
+    audit,
+    clock,
+    recordings,
+  });
+  const cases = createCasesService({ db, audit, clock });
+  const retention = createRetentionService({ db, audit, clock, recordings });
+  const jobs = createJobQueue({ db, clock });
+  const close = async () => {
+    try {
+      await database.close();
+    } finally {
+      await keyProvider.close();
+    }
+  };
+  return {
+    config,
+    database,
+    keyring,
+    clock,
+    authorizer,
+    audit,
+    tenants,
+    users,
+    auth,
+    tokens,
+    keyProvider,
+    dataKeys,
+    blobs,
+    recordings,
+    recordingContent,
+    cases,
+    retention,
+    jobs,
+    close,
+  };
 }

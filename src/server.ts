@@ -3,6 +3,7 @@ import { bootstrapAdministrator } from './bootstrap.ts';
 import type { Config } from './config/config.ts';
 import { type AppContext, createContext } from './context.ts';
 import { buildApp } from './http/app.ts';
+import { schedulePurge, vaultJobHandlers } from './jobs/vault-jobs.ts';
 import { startAuditSequencer } from './modules/audit/audit.service.ts';
 
 export type RunningServer = {
@@ -35,6 +36,11 @@ export async function startServer(config: Config, print: (line: string) => void)
     const sequencer = startAuditSequencer(ctx.audit, config.audit.checkpointIntervalMs, (e) =>
       app?.log.error({ err: e }, 'audit sequencing failed'),
     );
+    // The first purge runs shortly after start, then every BULWARK_PURGE_INTERVAL_SECONDS.
+    await schedulePurge(ctx, 60);
+    const jobRunner = ctx.jobs.start(vaultJobHandlers(ctx), 5_000, (e) =>
+      app?.log.error({ err: e }, 'background job runner failed'),
+    );
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -60,18 +66,19 @@ export async function startServer(config: Config, print: (line: string) => void)
         shuttingDown = true;
         runningApp.log.info({ reason }, 'shutting down');
         await runningApp.close(); // stops accepting, lets in-flight requests finish
+        await jobRunner.stop();
         await sequencer.stop();
         await ctx.audit
           .sequenceAll()
           .catch((e) => runningApp.log.error({ err: e }, 'final audit sequencing failed'));
-        await ctx.database.close();
+        await ctx.close();
       })();
       return closing;
     };
     return { app: runningApp, ctx, url, shutdown };
   } catch (e) {
     await app?.close().catch(() => {});
-    await ctx.database.close();
+    await ctx.close();
     throw e;
   }
 }

@@ -10,8 +10,10 @@ import { verifyAuditLog } from '../modules/audit/audit.verify.ts';
 import { DEFAULT_TENANT_SLUG } from '../modules/tenants/tenants.service.ts';
 import type { Actor } from '../modules/users/users.service.ts';
 import { startServer } from '../server.ts';
+import { AudioInputError, registerAudioCommands } from './audio-commands.ts';
 import { readStdin, writeOut } from './io.ts';
 import { RedactionInputError, registerRedactionCommands } from './redaction-commands.ts';
+import { registerVaultCommands, VaultCliError } from './vault-commands.ts';
 
 const VERSION = '0.1.0';
 
@@ -44,7 +46,7 @@ async function withContext<T>(
     await ctx.audit.sequenceAll();
     return result;
   } finally {
-    await ctx.database.close();
+    await ctx.close();
   }
 }
 
@@ -303,6 +305,8 @@ export function buildProgram(): Command {
     });
 
   registerRedactionCommands(program);
+  registerVaultCommands(program, { withContext, cliActor, tenantOption });
+  registerAudioCommands(program);
   return program;
 }
 
@@ -316,7 +320,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code?.startsWith('commander.'))
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
-    if (e instanceof CliExit) {
+    if (e instanceof CliExit || e instanceof VaultCliError) {
       process.stderr.write(`${e.message}\n`);
       return e.exitCode;
     }
@@ -324,7 +328,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return 2;
     }
-    if (e instanceof RedactionInputError) {
+    if (e instanceof RedactionInputError || e instanceof AudioInputError) {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }

@@ -67,6 +67,25 @@ const envSchema = z
             'BULWARK_TRUST_PROXY must list the reverse proxies as IP addresses or CIDR ranges, e.g. 10.0.0.5,10.1.0.0/16',
         },
       ),
+    // Recording vault: where KEKs live, where bodies live, limits and schedules.
+    BULWARK_KEK_PROVIDER: z
+      .enum(['local', 'pkcs11'], { error: 'BULWARK_KEK_PROVIDER must be local or pkcs11' })
+      .default('local'),
+    BULWARK_KEK_PASSPHRASE: z
+      .string()
+      .min(12, 'BULWARK_KEK_PASSPHRASE must be at least 12 characters')
+      .optional(),
+    BULWARK_PKCS11_LIBRARY: z.string().min(1).optional(),
+    BULWARK_PKCS11_TOKEN_LABEL: z.string().min(1).optional(),
+    BULWARK_PKCS11_PIN: z.string().min(1).optional(),
+    BULWARK_BLOB_DIR: z.string().min(1).optional(),
+    BULWARK_RECORDING_MAX_BYTES: z.coerce
+      .number({ error: 'BULWARK_RECORDING_MAX_BYTES must be a number of bytes' })
+      .int()
+      .min(1024)
+      .default(16 * 1024 ** 3),
+    BULWARK_SUPERVISOR_PLAYBACK: booleanFlag.default(false),
+    BULWARK_PURGE_INTERVAL_SECONDS: positiveSeconds('BULWARK_PURGE_INTERVAL_SECONDS', 3600),
     BULWARK_COOKIE_SECURE: z
       .enum(['auto', 'true', 'false'], { error: 'BULWARK_COOKIE_SECURE must be auto, true or false' })
       .default('auto'),
@@ -75,6 +94,16 @@ const envSchema = z
     message: 'BULWARK_TLS_CERT_FILE and BULWARK_TLS_KEY_FILE must be set together',
     path: ['BULWARK_TLS_CERT_FILE'],
   })
+  .refine(
+    (e) =>
+      e.BULWARK_KEK_PROVIDER !== 'pkcs11' ||
+      Boolean(e.BULWARK_PKCS11_LIBRARY && e.BULWARK_PKCS11_TOKEN_LABEL && e.BULWARK_PKCS11_PIN),
+    {
+      message:
+        'BULWARK_KEK_PROVIDER=pkcs11 needs BULWARK_PKCS11_LIBRARY, BULWARK_PKCS11_TOKEN_LABEL and BULWARK_PKCS11_PIN',
+      path: ['BULWARK_KEK_PROVIDER'],
+    },
+  )
   .refine((e) => e.BULWARK_SESSION_IDLE_SECONDS <= e.BULWARK_SESSION_MAX_SECONDS, {
     message: 'BULWARK_SESSION_IDLE_SECONDS must not exceed BULWARK_SESSION_MAX_SECONDS',
     path: ['BULWARK_SESSION_IDLE_SECONDS'],
@@ -99,6 +128,17 @@ export type Config = {
   trustProxy: string[];
   /** Secure flag on the session cookie: always under in-process TLS, and when set behind a TLS proxy. */
   secureCookies: boolean;
+  recordings: {
+    /** Key-encryption-key provider; the local keystore file lives in `keyDir`, never the data dir. */
+    kek:
+      | { provider: 'local'; file: string; passphrase: string | undefined }
+      | { provider: 'pkcs11'; library: string; tokenLabel: string; pin: string };
+    blobDir: string;
+    maxBytes: number;
+    /** Supervisors may play their own teams' recordings (off by default). */
+    supervisorPlayback: boolean;
+    purgeIntervalSeconds: number;
+  };
 };
 
 /** Raised when the environment is invalid; the message names each offending variable. */
@@ -161,5 +201,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.BULWARK_COOKIE_SECURE === 'auto'
         ? Boolean(e.BULWARK_TLS_CERT_FILE)
         : e.BULWARK_COOKIE_SECURE === 'true',
+    recordings: {
+      kek:
+        e.BULWARK_KEK_PROVIDER === 'pkcs11'
+          ? {
+              provider: 'pkcs11',
+              library: e.BULWARK_PKCS11_LIBRARY!,
+              tokenLabel: e.BULWARK_PKCS11_TOKEN_LABEL!,
+              pin: e.BULWARK_PKCS11_PIN!,
+            }
+          : { provider: 'local', file: path.join(keyDir, 'kek.json'), passphrase: e.BULWARK_KEK_PASSPHRASE },
+      blobDir: path.resolve(e.BULWARK_BLOB_DIR ?? path.join(dataDir, 'blobs')),
+      maxBytes: e.BULWARK_RECORDING_MAX_BYTES,
+      supervisorPlayback: e.BULWARK_SUPERVISOR_PLAYBACK,
+      purgeIntervalSeconds: e.BULWARK_PURGE_INTERVAL_SECONDS,
+    },
   };
 }

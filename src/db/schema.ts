@@ -144,6 +144,149 @@ export interface TokenVaultTable {
   created_by: string | null;
 }
 
+export interface RecordingsTable {
+  id: string;
+  tenant_id: string;
+  call_id: string;
+  kind: 'audio' | 'screen';
+  agent_user_id: string | null;
+  agent: string;
+  team_id: string;
+  site: string | null;
+  region: string;
+  /** Vault token of the customer reference; never the reference itself. */
+  customer_ref_token: string | null;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  codec: string | null;
+  content_type: string;
+  payment_taken: ColumnType<boolean, boolean | undefined, boolean>;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  derived_from: string | null;
+  status: ColumnType<
+    'stored' | 'restricted' | 'deleted',
+    'stored' | 'restricted' | undefined,
+    'stored' | 'restricted' | 'deleted'
+  >;
+  blob_key: string;
+  plaintext_bytes: number;
+  ciphertext_bytes: number;
+  dek_version: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  created_by: string | null;
+  deleted_at: Timestamp | null;
+  deleted_reason: string | null;
+  transcript_blob_key: ColumnType<string | null, string | null | undefined, string | null>;
+  transcript_bytes: ColumnType<number | null, number | null | undefined, number | null>;
+  transcript_ciphertext_bytes: ColumnType<number | null, number | null | undefined, number | null>;
+  transcript_redactions: ColumnType<number | null, number | null | undefined, number | null>;
+  transcript_silence: ColumnType<
+    Array<{ start: number; end: number }> | null,
+    string | null | undefined,
+    string | null
+  >;
+}
+
+export interface RecordingKeysTable {
+  recording_id: string;
+  tenant_id: string;
+  provider: string;
+  kek_version: number;
+  alg: string;
+  /** The data key wrapped by a KEK; safe to store, useless without the KEK. */
+  wrapped: Bytes;
+  created_at: CreatedAt;
+  rewrapped_at: Timestamp | null;
+}
+
+export interface KekSettingsTable {
+  provider: string;
+  min_decrypt_version: number;
+  updated_at: Timestamp;
+}
+
+export interface KeyRotationsTable {
+  id: string;
+  provider: string;
+  target_version: number;
+  started_at: CreatedAt;
+  finished_at: Timestamp | null;
+  rewrapped: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+}
+
+export interface CasesTable {
+  id: string;
+  tenant_id: string;
+  title: string;
+  status: ColumnType<'open' | 'closed', 'open' | undefined, 'open' | 'closed'>;
+  assignee_user_id: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  closed_at: Timestamp | null;
+}
+
+export interface CaseRecordingsTable {
+  tenant_id: string;
+  case_id: string;
+  recording_id: string;
+  linked_by: string | null;
+  linked_at: CreatedAt;
+}
+
+export interface LegalHoldsTable {
+  id: string;
+  tenant_id: string;
+  recording_id: string | null;
+  case_id: string | null;
+  reason: string;
+  placed_by: string | null;
+  placed_at: CreatedAt;
+  released_by: string | null;
+  released_at: Timestamp | null;
+}
+
+export interface RetentionPoliciesTable {
+  id: string;
+  tenant_id: string;
+  kind: 'audio' | 'screen' | null;
+  region: string | null;
+  tag: string | null;
+  retain_days: number;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface RecordingMarkersTable {
+  id: Generated<number>;
+  tenant_id: string;
+  recording_id: string;
+  kind: 'pause' | 'resume';
+  at_seconds: number;
+  reason: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  tenant_id: string | null;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  status: ColumnType<
+    'queued' | 'running' | 'done' | 'failed',
+    'queued' | undefined,
+    'queued' | 'running' | 'done' | 'failed'
+  >;
+  run_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempts: ColumnType<number, number | undefined, number>;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   teams: TeamsTable;
@@ -158,4 +301,14 @@ export interface Database {
   audit_trees: AuditTreesTable;
   audit_checkpoints: AuditCheckpointsTable;
   token_vault: TokenVaultTable;
+  recordings: RecordingsTable;
+  recording_keys: RecordingKeysTable;
+  kek_settings: KekSettingsTable;
+  key_rotations: KeyRotationsTable;
+  cases: CasesTable;
+  case_recordings: CaseRecordingsTable;
+  legal_holds: LegalHoldsTable;
+  retention_policies: RetentionPoliciesTable;
+  recording_markers: RecordingMarkersTable;
+  jobs: JobsTable;
 }

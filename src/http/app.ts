@@ -15,6 +15,10 @@ import {
 import type { AppContext } from '../context.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { authRoutes } from '../modules/identity/auth.routes.ts';
+import { keysRoutes } from '../modules/keys/keys.routes.ts';
+import { casesRoutes } from '../modules/recordings/cases.routes.ts';
+import { recordingsRoutes } from '../modules/recordings/recordings.routes.ts';
+import { retentionRoutes } from '../modules/recordings/retention.routes.ts';
 import { redactionRoutes } from '../modules/redaction/redaction.routes.ts';
 import { redactionStreamRoutes } from '../modules/redaction/redaction-stream.routes.ts';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.ts';
@@ -122,6 +126,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     audit: ctx.audit,
     clock: ctx.clock,
     decisions: metrics.authzDecisions,
+    supervisorPlayback: config.recordings.supervisorPlayback,
   });
   registerHealth(app, { db: ctx.database.db, isShuttingDown: options.isShuttingDown ?? (() => false) });
 
@@ -139,5 +144,14 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(redactionRoutes, { keyring: ctx.keyring });
   await app.register(redactionStreamRoutes, { keyring: ctx.keyring });
   await app.register(tokensRoutes, { tokens: ctx.tokens, clock: ctx.clock });
+  await app.register(recordingsRoutes, {
+    recordings: ctx.recordings,
+    content: ctx.recordingContent,
+    cases: ctx.cases,
+    supervisorPlayback: config.recordings.supervisorPlayback,
+  });
+  await app.register(casesRoutes, { cases: ctx.cases });
+  await app.register(retentionRoutes, { retention: ctx.retention });
+  await app.register(keysRoutes, { dataKeys: ctx.dataKeys, jobs: ctx.jobs });
   return app;
 }

@@ -28,6 +28,8 @@ type Deps = {
   audit: Pick<AuditService, 'appendNow'>;
   clock: Clock;
   decisions: Counter<'action' | 'decision'>;
+  /** BULWARK_SUPERVISOR_PLAYBACK, passed to every decision as `context.supervisorPlayback`. */
+  supervisorPlayback?: boolean;
 };
 
 /** Host of an Origin header; a malformed or opaque ("null") origin never matches. */
@@ -97,6 +99,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
         devicePosture: 'unknown',
         aggregate: false,
         purpose: options.purpose ?? '',
+        supervisorPlayback: deps.supervisorPlayback === true,
       });
       req.authorizationEvaluated = true;
       deps.decisions.inc({ action, decision: decision.allowed ? 'allow' : 'deny' });

@@ -20,6 +20,8 @@ const TITLES: Record<ErrorCode, string> = {
   PASSWORD_CHANGE_REQUIRED: 'Password change required',
   PASSWORD_REJECTED: 'Password rejected',
   CONFLICT: 'Conflict',
+  GONE: 'Gone',
+  RANGE_NOT_SATISFIABLE: 'Range not satisfiable',
   RATE_LIMITED: 'Too many requests',
   SERVICE_UNAVAILABLE: 'Service unavailable',
   INTERNAL: 'Internal server error',

@@ -20,6 +20,9 @@ export const ERROR_STATUS = {
   PASSWORD_CHANGE_REQUIRED: 403,
   PASSWORD_REJECTED: 422,
   CONFLICT: 409,
+  /** The resource existed and was destroyed (e.g. a crypto-shredded recording). */
+  GONE: 410,
+  RANGE_NOT_SATISFIABLE: 416,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -95,6 +95,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     close: async () => {
       await app.close();
       await database.close();
+      await ctx.keyProvider.close();
       await drop?.();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -72,6 +72,16 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'data.read': ['Schedule', 'Adherence', 'Absence', 'Performance'],
   'recording.play': ['Recording', 'Transcript'],
   'recording.download': ['Recording', 'Transcript'],
+  'recording.read': ['Recording', 'Transcript'],
+  'recording.delete': ['Recording', 'Transcript'],
+  'recording.redact': ['Recording', 'Transcript'],
+  'recording.list': ['System'],
+  'recording.storage': ['System'],
+  'recording.ingest': ['System'],
+  'recording.annotate': ['System'],
+  'recording.hold': ['Recording', 'Case'],
+  'case.read': ['Case'],
+  'case.write': ['Case'],
   'report.read': ['Report'],
 };
 
@@ -82,6 +92,7 @@ const RELATIONS = {
   content: ['sameTeam', 'otherTeam', 'assignedCase', 'otherTenant'],
   tenantScoped: ['sameTenant', 'otherTenant'],
   Report: ['largeCohort', 'smallCohort', 'otherTenant'],
+  Case: ['assignedToMe', 'assignedToOther', 'otherTenant'],
 } as const;
 
 type Relation = (typeof RELATIONS)[keyof typeof RELATIONS][number];
@@ -95,6 +106,8 @@ function relationsOf(type: ResourceType): readonly Relation[] {
       return RELATIONS.tenantScoped;
     case 'Report':
       return RELATIONS.Report;
+    case 'Case':
+      return RELATIONS.Case;
     case 'Recording':
     case 'Transcript':
       return RELATIONS.content;
@@ -121,6 +134,13 @@ function buildResource(type: ResourceType, relation: Relation): ResourceSlice {
       };
     case 'Report':
       return { type, id: 'report-1', tenantId, cohortSize: relation === 'smallCohort' ? 4 : 12 };
+    case 'Case':
+      return {
+        type,
+        id: 'case-1',
+        tenantId,
+        assigneeUserId: relation === 'assignedToOther' ? 'user-other' : ME,
+      };
     case 'Recording':
     case 'Transcript':
       return {
@@ -163,7 +183,16 @@ const analystData = inTenant(['wfm-analyst-schedules-adherence']);
 const managerData = inTenant(['wfm-manager-employee-data']);
 const itUsers = inTenant(['it-admin-users']);
 const qaPlay = { sameTeam: fresh(['qa-team-recordings']) };
+const qaRead = { sameTeam: ['qa-team-recordings'] };
 const casePlay = { assignedCase: fresh(['compliance-case-recordings']) };
+const caseRead = { assignedCase: ['compliance-case-recordings'] };
+const securityPlay = { assignedCase: fresh(['security-case-recordings']) };
+const governance = (ids: readonly string[]) => ({
+  sameTeam: fresh(ids),
+  otherTeam: fresh(ids),
+  assignedCase: fresh(ids),
+});
+const complianceCases = { assignedToMe: ['compliance-cases'], assignedToOther: ['compliance-cases'] };
 const auditors = { sameTenant: ['audit-readers'] };
 
 const MATRIX: Readonly<Record<Role, RoleTable>> = {
@@ -209,6 +238,9 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'config.read System': { sameTenant: ['it-admin-config'] },
     'config.write System': { sameTenant: ['it-admin-config'] },
     'audit.checkpoint.read AuditLog': { sameTenant: ['it-admin-audit-checkpoint'] },
+    'recording.storage System': { sameTenant: ['recording-storage-readers'] },
+    'recording.ingest System': { sameTenant: ['it-admin-recording-intake'] },
+    'recording.annotate System': { sameTenant: ['it-admin-recording-intake'] },
   },
   executive: {
     ...SELF,
@@ -218,6 +250,11 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     ...SELF,
     'recording.play Recording': qaPlay,
     'recording.play Transcript': qaPlay,
+    'recording.read Recording': qaRead,
+    'recording.read Transcript': qaRead,
+    'recording.redact Recording': qaPlay,
+    'recording.redact Transcript': qaPlay,
+    'recording.list System': { sameTenant: ['recording-listers'] },
   },
   compliance_officer: {
     ...SELF,
@@ -227,16 +264,61 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'recording.play Transcript': casePlay,
     'recording.download Recording': casePlay,
     'recording.download Transcript': casePlay,
+    'recording.read Recording': caseRead,
+    'recording.read Transcript': caseRead,
+    'recording.redact Recording': casePlay,
+    'recording.redact Transcript': casePlay,
+    'recording.delete Recording': governance(['compliance-recording-governance']),
+    'recording.delete Transcript': governance(['compliance-recording-governance']),
+    'recording.hold Recording': {
+      sameTeam: ['compliance-recording-governance'],
+      otherTeam: ['compliance-recording-governance'],
+      assignedCase: ['compliance-recording-governance'],
+    },
+    'recording.hold Case': {
+      assignedToMe: ['compliance-recording-governance'],
+      assignedToOther: ['compliance-recording-governance'],
+    },
+    'recording.list System': { sameTenant: ['recording-listers'] },
+    'recording.storage System': { sameTenant: ['recording-storage-readers'] },
+    'case.read Case': complianceCases,
+    'case.write Case': complianceCases,
   },
   security_analyst: {
     ...SELF,
     'audit.read AuditLog': auditors,
     'audit.checkpoint.read AuditLog': auditors,
+    'recording.play Recording': securityPlay,
+    'recording.play Transcript': securityPlay,
+    'recording.read Recording': { assignedCase: ['security-case-recordings'] },
+    'recording.read Transcript': { assignedCase: ['security-case-recordings'] },
+    'recording.list System': { sameTenant: ['recording-listers'] },
+    'case.read Case': { assignedToMe: ['security-assigned-cases'] },
   },
 };
 
-const CONTENT_ACTIONS: readonly Action[] = ['recording.play', 'recording.download'];
-const INDIVIDUAL_ACTIONS: readonly Action[] = ['data.read', ...CONTENT_ACTIONS];
+/** Actions the fresh-MFA guardrail covers. */
+const CONTENT_ACTIONS: readonly Action[] = [
+  'recording.play',
+  'recording.download',
+  'recording.delete',
+  'recording.redact',
+];
+const INDIVIDUAL_ACTIONS: readonly Action[] = [
+  'data.read',
+  'recording.play',
+  'recording.download',
+  'recording.read',
+  'recording.list',
+];
+const IT_ADMIN_FORBIDDEN: readonly Action[] = [
+  'data.read',
+  'recording.play',
+  'recording.download',
+  'recording.read',
+  'recording.list',
+  'recording.redact',
+];
 
 /** The guardrails of policies/guardrails.cedar restated: which forbids a single-role cell trips. */
 function expectedForbids(role: Role, action: Action, relation: Relation, staleMfa: boolean): string[] {
@@ -248,7 +330,7 @@ function expectedForbids(role: Role, action: Action, relation: Relation, staleMf
   if (role === 'executive' && action === 'report.read' && relation === 'smallCohort') {
     ids.push('executive-report-min-cohort');
   }
-  if (role === 'it_admin' && INDIVIDUAL_ACTIONS.includes(action)) {
+  if (role === 'it_admin' && IT_ADMIN_FORBIDDEN.includes(action)) {
     ids.push('it-admin-no-employee-data-or-content');
   }
   if (relation === 'otherTenant') ids.push('tenant-isolation');
@@ -366,6 +448,32 @@ describe('authorization matrix (role × action × relation × MFA)', () => {
     expect(foreign).toEqual({ allowed: false, policyIds: ['tenant-isolation'], errors: [] });
   });
 
+  it("supervisors play and read their own teams' recordings only when the deployment enables it", () => {
+    const sup = buildPrincipal(['supervisor']);
+    const mine = buildResource('Recording', 'sameTeam');
+    const other = buildResource('Recording', 'otherTeam');
+    const on = buildContext({ mfaAgeSeconds: FRESH_MFA, supervisorPlayback: true });
+    const off = buildContext({ mfaAgeSeconds: FRESH_MFA });
+    for (const action of ['recording.play', 'recording.read'] as const) {
+      const allowed = authz.authorize(sup, action, mine, on);
+      expect(allowed).toEqual({
+        allowed: true,
+        policyIds: ['supervisor-team-recordings-if-enabled'],
+        errors: [],
+      });
+      for (const id of allowed.policyIds) decidingIds.add(id);
+      expect(authz.authorize(sup, action, other, on).allowed).toBe(false);
+      expect(authz.authorize(sup, action, mine, off).allowed).toBe(false);
+    }
+    expect(authz.authorize(sup, 'recording.download', mine, on).allowed).toBe(false);
+    expect(authz.authorize(sup, 'recording.list', buildResource('System', 'sameTenant'), on).allowed).toBe(
+      true,
+    );
+    expect(
+      authz.authorize(sup, 'recording.play', mine, { ...on, mfaAgeSeconds: STALE_MFA }).policyIds,
+    ).toEqual(['content-requires-fresh-mfa']);
+  });
+
   it('every policy decides at least one matrix cell (policy coverage)', () => {
     // Runs after the role cases above (vitest runs a file's tests in order).
     expect([...decidingIds].sort()).toEqual([...authz.policyIds]);
@@ -453,10 +561,18 @@ describe('guardrails', () => {
     const everyone = buildPrincipal(ROLES, { permissions: ['detokenize'] });
     // it_admin and executive would forbid individual-level reads even within the tenant.
     const unguarded = buildPrincipal(ROLES.filter((r) => r !== 'it_admin' && r !== 'executive'));
+    const noAdmin = buildPrincipal(
+      ROLES.filter((r) => r !== 'it_admin'),
+      { permissions: ['detokenize'] },
+    );
     // Detokenizing needs a stated purpose; no other policy reads it.
     const ctx = buildContext({ purpose: 'tenant isolation check' });
     for (const action of ACTIONS) {
-      const holder = INDIVIDUAL_ACTIONS.includes(action) ? unguarded : everyone;
+      const holder = INDIVIDUAL_ACTIONS.includes(action)
+        ? unguarded
+        : IT_ADMIN_FORBIDDEN.includes(action)
+          ? noAdmin
+          : everyone;
       for (const type of APPLIES_TO[action]) {
         const content = type === 'Recording' || type === 'Transcript';
         // user.update targets someone else: changing one's own privileges is forbidden in any tenant.
@@ -612,6 +728,8 @@ describe('createAuthorizer start-up checks', () => {
       'agent-own-employee-data',
       'audit-readers',
       'compliance-case-recordings',
+      'compliance-cases',
+      'compliance-recording-governance',
       'content-requires-fresh-mfa',
       'detokenize-needs-purpose',
       'detokenize-permitted',
@@ -621,13 +739,19 @@ describe('createAuthorizer start-up checks', () => {
       'it-admin-audit-checkpoint',
       'it-admin-config',
       'it-admin-no-employee-data-or-content',
+      'it-admin-recording-intake',
       'it-admin-users',
       'no-self-privilege-change',
       'qa-team-recordings',
+      'recording-listers',
+      'recording-storage-readers',
       'redaction-service',
+      'security-assigned-cases',
+      'security-case-recordings',
       'self-account',
       'supervisor-team-accounts',
       'supervisor-team-employee-data',
+      'supervisor-team-recordings-if-enabled',
       'tenant-isolation',
       'token-create',
       'wfm-analyst-schedules-adherence',

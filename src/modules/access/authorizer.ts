@@ -57,6 +57,16 @@ export const ACTIONS = [
   'data.read',
   'recording.play',
   'recording.download',
+  'recording.read',
+  'recording.delete',
+  'recording.redact',
+  'recording.list',
+  'recording.storage',
+  'recording.ingest',
+  'recording.annotate',
+  'recording.hold',
+  'case.read',
+  'case.write',
   'report.read',
 ] as const;
 
@@ -73,6 +83,7 @@ export const RESOURCE_TYPES = [
   'Performance',
   'Recording',
   'Transcript',
+  'Case',
   'Report',
 ] as const;
 
@@ -124,6 +135,13 @@ export type ResourceSlice =
       readonly team: string;
       readonly cases: readonly string[];
     }
+  | {
+      readonly type: 'Case';
+      readonly id: string;
+      readonly tenantId: string;
+      /** The case's assignee ('' when unassigned). */
+      readonly assigneeUserId: string;
+    }
   | { readonly type: 'Report'; readonly id: string; readonly tenantId: string; readonly cohortSize: number };
 
 /** Request facts, checked on every call. */
@@ -136,6 +154,8 @@ export interface AuthzContext {
   readonly aggregate: boolean;
   /** Stated purpose of access (recorded in the audit log); may be empty. */
   readonly purpose: string;
+  /** Deployment allows supervisors to play their teams' recordings (default false). */
+  readonly supervisorPlayback?: boolean;
 }
 
 export interface Decision {
@@ -304,6 +324,9 @@ function toResourceEntity(r: ResourceSlice): EntityJson {
     case 'Transcript':
       attrs = { tenant: r.tenantId, region: r.region, team: r.team, cases: [...r.cases] };
       break;
+    case 'Case':
+      attrs = { tenant: r.tenantId, assigneeUserId: r.assigneeUserId };
+      break;
     case 'Report':
       attrs = { tenant: r.tenantId, cohortSize: r.cohortSize };
       break;
@@ -323,6 +346,7 @@ function toCedarContext(c: AuthzContext): Record<string, CedarValueJson> {
     devicePosture: c.devicePosture,
     aggregate: c.aggregate,
     purpose: c.purpose,
+    supervisorPlayback: c.supervisorPlayback === true,
   };
 }
 

@@ -43,6 +43,8 @@ export type AuthContext = {
   username: string;
   roles: Role[];
   teams: string[];
+  /** Open investigation cases assigned to the user (recordings linked to them become playable). */
+  cases?: string[];
   region: string;
   /** Role-independent grants (users.permissions), e.g. 'detokenize'; absent means none. */
   permissions?: readonly string[];
@@ -79,7 +81,7 @@ export const toPrincipal = (a: AuthContext): PrincipalSlice => ({
   roles: a.roles,
   teams: a.teams,
   region: a.region,
-  cases: [],
+  cases: a.cases ?? [],
   permissions: a.permissions ?? [],
 });
 
@@ -583,12 +585,19 @@ export function createAuthService(deps: Deps) {
       .select('team_id')
       .where('user_id', '=', row.user_id)
       .execute();
+    const cases = await db
+      .selectFrom('cases')
+      .select('id')
+      .where('assignee_user_id', '=', row.user_id)
+      .where('status', '=', 'open')
+      .execute();
     return {
       tenantId: row.tenant_id,
       userId: row.user_id,
       username: row.username,
       roles: row.roles as Role[],
       teams: teams.map((t) => t.team_id),
+      cases: cases.map((c) => c.id),
       region: row.region,
       permissions: row.permissions,
       sessionId: row.session_id,
