@@ -607,7 +607,13 @@ function detectExpiry(s: Scan, k: number): void {
   const { t, text } = s;
   const start = t.starts[k]!;
   const mmyy = len(t, k) === 4;
-  // Nothing is reported without a cue or (for MM/YY) a PAN just before: check those first.
+  // MMYY needs a month 01-12 first: most 4-digit groups (card groups, years) fail here, before any cue walk.
+  if (mmyy) {
+    const m0 = text.charCodeAt(start);
+    const m1 = text.charCodeAt(start + 1);
+    if (!(m0 === 48 ? m1 >= 49 && m1 <= 57 : m0 === 49 && m1 >= 48 && m1 <= 50)) return;
+  }
+  // Nothing is reported without a cue or (for MM/YY) a PAN just before: check those next.
   const cue = cueBefore(t, k, CUES.expiry, 6) >= 0;
   if (!cue && (mmyy || panBefore(s, k, 30) < 0)) return;
   if (!mmyy) {
@@ -631,6 +637,14 @@ const validDayMonth = (d: number, m: number): boolean => d >= 1 && d <= 31 && m 
 function detectNumericDob(s: Scan, k: number): void {
   const { t, text } = s;
   const start = t.starts[k]!;
+  // Every date pattern here goes on right after the token: with a '/', '.' or '-' (and for a
+  // 4-digit token a 19xx/20xx year first), or a space before a month name.
+  const next = text.charCodeAt(t.ends[k]!);
+  const dateSep = next === 47 || next === 46 || next === 45;
+  if (len(t, k) === 4) {
+    const y = text.charCodeAt(start) * 256 + text.charCodeAt(start + 1);
+    if (!dateSep || (y !== 49 * 256 + 57 && y !== 50 * 256 + 48)) return;
+  } else if (!dateSep && next !== 32) return;
   // Reported only after a date-of-birth cue: check it before running any pattern.
   if (cueBefore(t, k, CUES.dob, 8) < 0) return;
   let m: RegExpExecArray | null = null;
@@ -779,9 +793,6 @@ function detectLicenceOrPassport(s: Scan, k: number): void {
       emit(s, 'US_PASSPORT', t.starts[k]!, t.ends[k]!, 0.9, 'us-passport.context');
     }
   }
-  // Reported only after a licence cue: look for it before walking the parts.
-  const cue = cueBefore(t, k, CUES.driverLicense, 6);
-  if (cue < 0) return;
   // A licence may be written in hyphenated parts ("D123-4567-8901"); start only at the first part.
   if (k > 0 && sepAfter(t, k - 1) === 45 && t.flags[k - 1]! & HAS_DIGIT) return;
   let last = k;
@@ -792,7 +803,9 @@ function detectLicenceOrPassport(s: Scan, k: number): void {
   }
   if (total < 5 || (last === k && total > 13) || sepAfter(t, last) === 45) return;
   if (!numeric || last > k) for (let q = k; q <= last; q++) if (!plainId(t, q)) return;
-  if (noDigitsBetween(t, cue, k)) {
+  // Reported only after a licence cue, looked for last (most digit tokens fail the shape above).
+  const cue = cueBefore(t, k, CUES.driverLicense, 6);
+  if (cue >= 0 && noDigitsBetween(t, cue, k)) {
     emit(s, 'US_DRIVER_LICENSE', t.starts[k]!, t.ends[last]!, 0.85, 'driver-license.context');
   }
 }
