@@ -3,15 +3,15 @@
  * SoftHSM2 missing is a failure, not a skip: CI installs the Debian package `softhsm2`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeSoftHsmToken, SOFTHSM_LIBRARY } from '../../../test/support/softhsm.ts';
 import { type KeyProvider, KeyUnwrapError, type WrappedKey } from './key-provider.ts';
 import { assertMechanisms, openPkcs11Provider, Pkcs11ProviderError } from './pkcs11-provider.ts';
 
-const LIBRARY = '/usr/lib/softhsm/libsofthsm2.so';
+const LIBRARY = SOFTHSM_LIBRARY;
 const TOKEN = 'bulwark-test';
 const PIN = '5678';
 const SO_PIN = '1234';
@@ -98,35 +98,10 @@ beforeEach(() => {
 });
 
 function makeToken(): void {
-  if (!existsSync(LIBRARY)) {
-    throw new Error(
-      `SoftHSM2 PKCS#11 module missing at ${LIBRARY}: install the Debian package softhsm2 (apt-get install softhsm2)`,
-    );
-  }
-  try {
-    execFileSync('softhsm2-util', ['--version'], { encoding: 'utf8' });
-  } catch (e) {
-    throw new Error(
-      `softhsm2-util is not runnable (${(e as Error).message}): install the Debian package softhsm2`,
-    );
-  }
-  dir = mkdtempSync(join(tmpdir(), 'bulwark-softhsm-'));
-  conf = join(dir, 'softhsm2.conf');
-  execFileSync('mkdir', ['-p', join(dir, 'tokens')]);
-  writeFileSync(
-    conf,
-    `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-  );
-  // SoftHSM2 reads SOFTHSM2_CONF in C_Initialize, so this must be set before the first open.
-  process.env.SOFTHSM2_CONF = conf;
-  const out = execFileSync(
-    'softhsm2-util',
-    ['--init-token', '--free', '--label', TOKEN, '--so-pin', SO_PIN, '--pin', PIN],
-    { env: { ...process.env, SOFTHSM2_CONF: conf }, encoding: 'utf8' },
-  );
-  const m = /reassigned to slot (\d+)/.exec(out);
-  if (!m) throw new Error(`could not read the slot id from softhsm2-util output: ${out}`);
-  slotId = m[1]!;
+  const token = makeSoftHsmToken(TOKEN, PIN, SO_PIN);
+  dir = token.dir;
+  conf = token.conf;
+  slotId = token.slotId;
 }
 
 afterAll(async () => {
