@@ -85,6 +85,23 @@ export const newSpokenState = (): SpokenState => ({
   cvvAfterPan: true,
 });
 
+/**
+ * True when nothing in `state` can reach the next text: every cue and the last PAN lie further back
+ * than any window the classifier looks through. Classifying a text then gives exactly what a fresh
+ * state gives (see {@link newSpokenState}).
+ */
+export function stateIsFresh(state: SpokenState): boolean {
+  const b = state.base;
+  return (
+    b - state.cardCueAt > CARD_CUE_BEFORE &&
+    b - state.cvvCueAt > CUE_WINDOW &&
+    b - state.expiryCueAt > CUE_WINDOW &&
+    b - state.ssnCueAt > ID_CUE_WINDOW &&
+    b - state.phoneCueAt > ID_CUE_WINDOW &&
+    b - state.panEndAt > AFTER_PAN_WINDOW
+  );
+}
+
 /** Throws {@link DetectionLimitError} when `length` exceeds `max`; the message carries no content. */
 export function assertInputLimit(length: number, max = DEFAULT_MAX_INPUT_CHARS): void {
   if (length > max)

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectCall } from './pipeline.ts';
+import { detectSpoken } from './spoken.ts';
 import { groupPieces, joinPieces, type Piece, speakDigits, withLuhn, ZERO_WORDS } from './spoken-fixtures.ts';
 import { normalizeSpokenDigits } from './spoken-numbers.ts';
 import {
+  analyzeTranscript,
   audioSpans,
   detectTranscript,
   parseTranscriptJsonl,
@@ -471,5 +473,26 @@ describe('detectTranscript: generated split readings (fast-check)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('analyzeTranscript: single-text findings', () => {
+  it('equal detectSpoken for every turn, whether an earlier turn reaches it or not', () => {
+    const utterances = call([
+      [A, 'What is the CVV?'],
+      [C, 'four two seven'],
+      [A, 'And the card number please'],
+      [C, 'four one one one one one one one'],
+      [A, 'okay'],
+      [C, 'one one one one one one one one'],
+      [A, 'Thanks. How long have you been a customer?'],
+      [C, 'about four two seven days'],
+      [C, 'nine eight seven six'],
+    ]);
+    const { single, multi } = analyzeTranscript(utterances, {}, true);
+    utterances.forEach((u, i) => expect(single[i], `turn ${i}`).toEqual(detectSpoken(u.text)));
+    // The call-level pass still sees the cues and the split card.
+    const types = multi.flatMap((r) => r.findings.map((f) => `${r.index}:${f.type}`));
+    expect(types).toEqual(expect.arrayContaining(['1:CVV', '3:PAN', '5:PAN']));
   });
 });

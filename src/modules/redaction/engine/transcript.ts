@@ -5,7 +5,7 @@
  * four"). Context (card, CVV and expiry cues, a PAN just read) carries from turn to turn.
  */
 
-import type { SpokenAnalysis } from './spoken.ts';
+import type { PanWindow, SpokenAnalysis } from './spoken.ts';
 import * as spoken from './spoken.ts';
 import * as spokenCard from './spoken-card.ts';
 import * as spokenNumbers from './spoken-numbers.ts';
@@ -15,7 +15,14 @@ import type { Utterance } from './transcript-format.ts';
 import type { Finding } from './types.ts';
 
 // Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
-const { analyzeSpoken, assertInputLimit, classifySpoken, DEFAULT_MAX_INPUT_CHARS, newSpokenState } = spoken;
+const {
+  analyzeSpoken,
+  assertInputLimit,
+  classifySpoken,
+  DEFAULT_MAX_INPUT_CHARS,
+  newSpokenState,
+  stateIsFresh,
+} = spoken;
 const { panWindowsReadings } = spokenCard;
 const { ambiguousZeros } = spokenNumbers;
 const { K, tokenizeSpoken, vocabId } = spokenTokens;
@@ -241,6 +248,12 @@ function stitchAll(utterances: Utterance[], analyses: SpokenAnalysis[]): void {
   }
 }
 
+/** Whether two window lists of a text are the same lists (stitching replaces a run's list when it adds a window). */
+function samePans(a: readonly PanWindow[][], b: readonly PanWindow[][]): boolean {
+  for (let r = 0; r < a.length; r++) if (a[r] !== b[r]) return false;
+  return true;
+}
+
 /**
  * Card data in a call transcript, per utterance (only utterances with findings are listed, in
  * order). Offsets are into each utterance's own `text`. A PAN read across turns gives one
@@ -267,9 +280,10 @@ export function analyzeTranscript(
   for (const u of utterances) total += u.text.length;
   assertInputLimit(total, options.maxInputChars ?? DEFAULT_MAX_INPUT_CHARS);
   const analyses = utterances.map((u) => analyzeSpoken(u.text));
-  // Before stitching, an analysis is exactly what detectSpoken classifies (classifying it with a
-  // fresh state changes nothing in it).
-  const single = singles ? analyses.map((a) => classifySpoken(a, newSpokenState())) : [];
+  // Before stitching, an analysis is exactly what detectSpoken classifies. Stitching replaces (never
+  // edits) a turn's window lists, so a copy of the outer list keeps the single-text windows.
+  const singlePans = singles ? analyses.map((a) => a.pans.slice()) : [];
+  const single: Finding[][] = [];
   stitchAll(utterances, analyses);
   const state = newSpokenState();
   let panSpeaker: string | null = null;
@@ -279,7 +293,15 @@ export function analyzeTranscript(
     // A PAN's follow-up (expiry, CVV with no cue) is only looked for in the same speaker's turns.
     const saved = speaker === panSpeaker ? null : { ...state };
     if (saved) state.panEndAt = Number.NEGATIVE_INFINITY;
+    // A turn no stitched window touches, classified from a state that reaches nothing in it, gets
+    // exactly its single-text findings: those are classified once.
+    const alone = singles && stateIsFresh(state) && samePans(a.pans, singlePans[index]!);
     const findings = classifySpoken(a, state);
+    if (singles) {
+      single[index] = alone
+        ? findings.slice()
+        : classifySpoken({ ...a, pans: singlePans[index]! }, newSpokenState());
+    }
     if (findings.some((f) => f.type === 'PAN')) panSpeaker = speaker;
     else if (saved) {
       state.panEndAt = saved.panEndAt;
