@@ -490,7 +490,7 @@ describe('analyzeTranscript: single-text findings', () => {
       [C, 'nine eight seven six'],
     ]);
     const { single, multi } = analyzeTranscript(utterances, {}, true);
-    utterances.forEach((u, i) => expect(single[i], `turn ${i}`).toEqual(detectSpoken(u.text)));
+    for (const [i, u] of utterances.entries()) expect(single[i], `turn ${i}`).toEqual(detectSpoken(u.text));
     // The call-level pass still sees the cues and the split card.
     const types = multi.flatMap((r) => r.findings.map((f) => `${r.index}:${f.type}`));
     expect(types).toEqual(expect.arrayContaining(['1:CVV', '3:PAN', '5:PAN']));
