@@ -38,7 +38,8 @@ function addMerged(out: Finding[], f: Finding): void {
     const winner = f.score > last.score ? f : last;
     out[out.length - 1] = { ...winner, start: Math.min(last.start, f.start), end: Math.max(last.end, f.end) };
   } else {
-    out.push({ ...f });
+    // The detectors' findings are fresh objects of this call: kept as they are, not copied.
+    out.push(f);
   }
 }
 
