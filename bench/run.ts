@@ -35,6 +35,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: Benchmark }>> = {
   'redaction-speed': () => import('./redaction-speed.bench.ts'),
   dtmf: () => import('./dtmf.bench.ts'),
   'recording-crypto': () => import('./recording-crypto.bench.ts'),
+  'recording-vault': () => import('./recording-vault.bench.ts'),
 };
 
 function parseOptions() {

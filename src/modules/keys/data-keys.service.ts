@@ -101,14 +101,16 @@ export function createDataKeysService({ db, provider, audit, clock }: Deps) {
    * `KeyUnwrapError` when the wrapped key does not belong to this recording.
    */
   async function open(tenantId: string, recordingId: string, dekVersion: number): Promise<Uint8Array> {
+    // One round trip: the key row and the provider's minimum decryption version together.
     const row = await db
-      .selectFrom('recording_keys')
-      .select(['provider', 'kek_version', 'alg', 'wrapped'])
-      .where('recording_id', '=', recordingId)
-      .where('tenant_id', '=', tenantId)
+      .selectFrom('recording_keys as k')
+      .leftJoin('kek_settings as s', 's.provider', 'k.provider')
+      .select(['k.provider', 'k.kek_version', 'k.alg', 'k.wrapped', 's.min_decrypt_version'])
+      .where('k.recording_id', '=', recordingId)
+      .where('k.tenant_id', '=', tenantId)
       .executeTakeFirst();
     if (!row) throw new KeyShreddedError();
-    const min = await minDecryptVersion();
+    const min = row.min_decrypt_version ?? 1;
     if (row.kek_version < min)
       throw new KekRetiredError(
         `the recording's data key is wrapped under KEK version ${row.kek_version}, below the minimum decryption version ${min}`,

@@ -16,6 +16,8 @@ export interface BlobStore {
   write(key: string, body: Readable): Promise<number>;
   /** Reads `length` bytes at `offset`; returns fewer only at the end of the blob. */
   read(key: string, offset: number, length: number): Promise<Buffer>;
+  /** Opens a blob for several reads (one file handle; for S3, ranged GETs). Close it when done. */
+  open(key: string): Promise<BlobReader>;
   /** Byte length of a stored blob; throws {@link BlobNotFoundError} when absent. */
   size(key: string): Promise<number>;
   /** Removes a blob; absent is fine (deletion is idempotent). */
@@ -23,6 +25,11 @@ export interface BlobStore {
   /** Every key under `prefix` (used by the orphan sweep and tests). */
   list(prefix?: string): AsyncIterable<string>;
 }
+
+export type BlobReader = {
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+};
 
 export class BlobNotFoundError extends Error {
   override name = 'BlobNotFoundError';
@@ -45,6 +52,35 @@ export function createFsBlobStore(root: string): BlobStore {
       throw new RangeError(`invalid blob key "${key}"`);
     return path.join(root, key);
   };
+
+  async function openReader(key: string): Promise<BlobReader> {
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(resolve(key), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new BlobNotFoundError(`blob ${key} is missing`);
+      throw e;
+    }
+    let closed = false;
+    return {
+      async read(offset: number, length: number) {
+        const buf = Buffer.allocUnsafe(length);
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await handle.read(buf, got, length - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await handle.close();
+      },
+    };
+  }
 
   return {
     async write(key, body) {
@@ -84,27 +120,15 @@ export function createFsBlobStore(root: string): BlobStore {
     },
 
     async read(key, offset, length) {
-      let handle: fs.promises.FileHandle;
+      const reader = await openReader(key);
       try {
-        handle = await fs.promises.open(resolve(key), 'r');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-          throw new BlobNotFoundError(`blob ${key} is missing`);
-        throw e;
-      }
-      try {
-        const buf = Buffer.allocUnsafe(length);
-        let got = 0;
-        while (got < length) {
-          const { bytesRead } = await handle.read(buf, got, length - got, offset + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        return buf.subarray(0, got);
+        return await reader.read(offset, length);
       } finally {
-        await handle.close();
+        await reader.close();
       }
     },
+
+    open: openReader,
 
     async size(key) {
       try {

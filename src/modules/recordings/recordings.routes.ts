@@ -491,8 +491,9 @@ export const recordingsRoutes: FastifyPluginAsyncZod<{
       async (req, reply) => {
         const { row, resource } = await recordings.resourceOf(req.auth!.tenantId, req.params.id);
         await req.authorize(resource, { purpose: req.query.purpose });
+        // The range is checked against the stored length before the body is opened.
+        const range = parseRange(req.headers.range, row.plaintext_bytes);
         const content = await recordings.openContent(row);
-        const range = parseRange(req.headers.range, content.length);
         reply.header('accept-ranges', 'bytes').header('cache-control', 'no-store').type(content.contentType);
         if (route.attachment)
           reply.header(

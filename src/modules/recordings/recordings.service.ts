@@ -21,7 +21,7 @@ import { KeyShreddedError, recordingContext, wipe } from '../keys/envelope.ts';
 import { KeyUnwrapError } from '../keys/key-provider.ts';
 import type { TokensService } from '../tokens/tokens.service.ts';
 import type { Actor } from '../users/users.service.ts';
-import { BlobNotFoundError, type BlobStore } from './blob-store.ts';
+import { BlobNotFoundError, type BlobReader, type BlobStore } from './blob-store.ts';
 import {
   CHUNK_SIZE,
   ChunkedDecryptError,
@@ -503,31 +503,47 @@ export function createRecordingsService({ db, blobs, keys, audit, tokens, clock,
       throw e;
     }
     let opened: Awaited<ReturnType<typeof openRangeDecryptor>>;
+    let reader: BlobReader;
+    try {
+      reader = await blobs.open(row.blob_key);
+    } catch (e) {
+      wipe(dataKey);
+      if (e instanceof BlobNotFoundError)
+        throw new AppError('INTERNAL', 'The stored recording is missing; see the server log.', { cause: e });
+      throw e;
+    }
     try {
       opened = await openRangeDecryptor(
-        (offset, length) => blobs.read(row.blob_key, offset, length),
+        (offset, length) => reader.read(offset, length),
         row.ciphertext_bytes,
         dataKey,
         recordingContext(row.tenant_id, row.id, row.dek_version),
       );
     } catch (e) {
-      if (e instanceof ChunkedDecryptError || e instanceof BlobNotFoundError)
+      await reader.close();
+      if (e instanceof ChunkedDecryptError)
         throw new AppError('INTERNAL', 'The stored recording failed its integrity check.', { cause: e });
       throw e;
     } finally {
       wipe(dataKey);
     }
-    if (opened.length !== row.plaintext_bytes)
+    if (opened.length !== row.plaintext_bytes) {
+      await reader.close();
       throw new AppError('INTERNAL', 'The stored recording does not have the recorded length.');
+    }
     return {
       length: opened.length,
       contentType: row.content_type,
-      /** Plaintext `[start, end)` as a stream, decrypting 1 MiB at a time (constant memory). */
+      /**
+       * Plaintext `[start, end)` as a stream, decrypting 1 MiB at a time (constant memory). Closes
+       * the blob when it ends or is destroyed; call it once per `openContent`.
+       */
       stream(start: number, end: number): Readable {
         let at = start;
         return new Readable({
           async read() {
             if (at >= end) {
+              await reader.close();
               this.push(null);
               return;
             }
@@ -540,8 +556,16 @@ export function createRecordingsService({ db, blobs, keys, audit, tokens, clock,
               this.destroy(e as Error);
             }
           },
+          destroy(err, cb) {
+            reader.close().then(
+              () => cb(err),
+              () => cb(err),
+            );
+          },
         });
       },
+      /** Releases the blob without streaming (e.g. a refused range). */
+      close: () => reader.close(),
     };
   }
 
