@@ -24,6 +24,7 @@ import { createRetentionService, type RetentionService } from './modules/recordi
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
+import { createWfmService, type WfmService } from './modules/wfm/wfm.service.ts';
 
 /** Everything a server, a CLI command or a test needs, wired by hand (no container). */
 export type AppContext = {
@@ -46,6 +47,8 @@ export type AppContext = {
   recordingContent: RecordingContentService;
   cases: CasesService;
   retention: RetentionService;
+  /** Workforce-management data: import and scoped reads. */
+  wfm: WfmService;
   jobs: JobQueue;
   /** Closes the database and releases the key provider (PKCS#11 sessions). */
   close: () => Promise<void>;
@@ -165,6 +168,7 @@ export function wireServices(
   });
   const cases = createCasesService({ db, audit, clock });
   const retention = createRetentionService({ db, audit, clock, recordings });
+  const wfm = createWfmService({ db, keyring, audit, authorizer, clock });
   const jobs = createJobQueue({ db, clock });
   const close = async () => {
     try {
@@ -191,6 +195,7 @@ export function wireServices(
     recordingContent,
     cases,
     retention,
+    wfm,
     jobs,
     close,
   };

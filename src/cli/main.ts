@@ -14,6 +14,7 @@ import { AudioInputError, registerAudioCommands } from './audio-commands.ts';
 import { readStdin, writeOut } from './io.ts';
 import { RedactionInputError, registerRedactionCommands } from './redaction-commands.ts';
 import { registerVaultCommands, VaultCliError } from './vault-commands.ts';
+import { registerWfmCommands } from './wfm-commands.ts';
 
 const VERSION = '0.1.0';
 
@@ -307,6 +308,7 @@ export function buildProgram(): Command {
   registerRedactionCommands(program);
   registerVaultCommands(program, { withContext, cliActor, tenantOption });
   registerAudioCommands(program);
+  registerWfmCommands(program, { withContext, cliActor, tenantOption });
   return program;
 }
 

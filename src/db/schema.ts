@@ -287,6 +287,64 @@ export interface JobsTable {
   finished_at: Timestamp | null;
 }
 
+/** Workforce-management agents (migration 0005): the WFM system's view of a person. */
+export interface WfmAgentsTable {
+  id: string;
+  tenant_id: string;
+  /** The WFM system's key (the import's agent_id column). */
+  agent_id: string;
+  user_id: string | null;
+  name: string;
+  team_id: string;
+  site: string | null;
+  region: string;
+  /** Keyring field ciphertext (AAD binds tenant and agent_id); never plaintext. */
+  home_address_enc: string | null;
+  status: ColumnType<'active' | 'left', 'active' | 'left' | undefined, 'active' | 'left'>;
+  left_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** Columns every WFM data row has: whose it is, the team that may read it, the residency region. */
+interface WfmRowBase {
+  id: string;
+  tenant_id: string;
+  agent_ref: string;
+  team_id: string;
+  region: string;
+}
+
+export interface WfmSchedulesTable extends WfmRowBase {
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  activity: string;
+}
+
+export interface WfmAdherenceEventsTable extends WfmRowBase {
+  occurred_at: Timestamp;
+  state: string;
+}
+
+export interface WfmAdherenceIntervalsTable extends WfmRowBase {
+  interval_start: Timestamp;
+  state: string;
+  seconds: number;
+}
+
+/** Dates are `date` columns: read them with `::text` (drivers turn them into local-time Dates). */
+export interface WfmAbsencesTable extends WfmRowBase {
+  start_date: ColumnType<string, string, string>;
+  end_date: ColumnType<string, string, string>;
+  reason_code: string;
+}
+
+export interface WfmPerformanceTable extends WfmRowBase {
+  period_start: ColumnType<string, string, string>;
+  metric: string;
+  value: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   teams: TeamsTable;
@@ -311,4 +369,10 @@ export interface Database {
   retention_policies: RetentionPoliciesTable;
   recording_markers: RecordingMarkersTable;
   jobs: JobsTable;
+  wfm_agents: WfmAgentsTable;
+  wfm_schedules: WfmSchedulesTable;
+  wfm_adherence_events: WfmAdherenceEventsTable;
+  wfm_adherence_intervals: WfmAdherenceIntervalsTable;
+  wfm_absences: WfmAbsencesTable;
+  wfm_performance: WfmPerformanceTable;
 }

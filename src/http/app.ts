@@ -23,6 +23,7 @@ import { redactionRoutes } from '../modules/redaction/redaction.routes.ts';
 import { redactionStreamRoutes } from '../modules/redaction/redaction-stream.routes.ts';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.ts';
 import { usersRoutes } from '../modules/users/users.routes.ts';
+import { wfmRoutes } from '../modules/wfm/wfm.routes.ts';
 import { registerAuth } from './auth.plugin.ts';
 import { registerHealth } from './health.ts';
 import { createLoggerOptions } from './logger.ts';
@@ -153,5 +154,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(casesRoutes, { cases: ctx.cases });
   await app.register(retentionRoutes, { retention: ctx.retention });
   await app.register(keysRoutes, { dataKeys: ctx.dataKeys, jobs: ctx.jobs });
+  await app.register(wfmRoutes, { wfm: ctx.wfm, clock: ctx.clock });
   return app;
 }

@@ -83,6 +83,8 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'case.read': ['Case'],
   'case.write': ['Case'],
   'report.read': ['Report'],
+  'wfm.import': ['System'],
+  'absence.reason.read': ['Absence'],
 };
 
 /** How a resource relates to the principal built by `buildPrincipal()`; depends on its type. */
@@ -202,6 +204,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'data.read Adherence': ownData,
     'data.read Absence': ownData,
     'data.read Performance': ownData,
+    'absence.reason.read Absence': { own: ['agent-own-absence-reason'] },
   },
   supervisor: {
     ...SELF,
@@ -226,6 +229,8 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'data.read Adherence': managerData,
     'data.read Absence': managerData,
     'data.read Performance': managerData,
+    // Absence reasons need a stated purpose and the matrix states none: see the purpose test.
+    'wfm.import System': { sameTenant: ['wfm-import'] },
   },
   it_admin: {
     ...SELF,
@@ -241,6 +246,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'recording.storage System': { sameTenant: ['recording-storage-readers'] },
     'recording.ingest System': { sameTenant: ['it-admin-recording-intake'] },
     'recording.annotate System': { sameTenant: ['it-admin-recording-intake'] },
+    'wfm.import System': { sameTenant: ['wfm-import'] },
   },
   executive: {
     ...SELF,
@@ -306,6 +312,7 @@ const CONTENT_ACTIONS: readonly Action[] = [
 ];
 const INDIVIDUAL_ACTIONS: readonly Action[] = [
   'data.read',
+  'absence.reason.read',
   'recording.play',
   'recording.download',
   'recording.read',
@@ -313,6 +320,7 @@ const INDIVIDUAL_ACTIONS: readonly Action[] = [
 ];
 const IT_ADMIN_FORBIDDEN: readonly Action[] = [
   'data.read',
+  'absence.reason.read',
   'recording.play',
   'recording.download',
   'recording.read',
@@ -472,6 +480,31 @@ describe('authorization matrix (role × action × relation × MFA)', () => {
     expect(
       authz.authorize(sup, 'recording.play', mine, { ...on, mfaAgeSeconds: STALE_MFA }).policyIds,
     ).toEqual(['content-requires-fresh-mfa']);
+  });
+
+  it('absence reasons: own for agents; wfm_manager only with a stated purpose; never supervisors', () => {
+    const manager = buildPrincipal(['wfm_manager']);
+    const decide = (p: PrincipalSlice, relation: Relation, purpose: string) => {
+      const resource = buildResource('Absence', relation);
+      const d = authz.authorize(p, 'absence.reason.read', resource, buildContext({ purpose }));
+      for (const id of d.policyIds) decidingIds.add(id);
+      return d;
+    };
+    const byPurpose = { allowed: true, policyIds: ['wfm-manager-absence-reason-with-purpose'], errors: [] };
+    expect(decide(manager, 'otherTeam', 'return-to-work review')).toEqual(byPurpose);
+    expect(decide(manager, 'sameTeam', '').allowed).toBe(false);
+    for (const relation of ['sameTeam', 'otherTeam'] as const) {
+      expect(decide(buildPrincipal(['supervisor']), relation, 'team planning').allowed).toBe(false);
+      expect(decide(buildPrincipal(['wfm_analyst']), relation, 'forecast').allowed).toBe(false);
+      expect(decide(buildPrincipal(['agent']), relation, 'curious').allowed).toBe(false);
+    }
+    expect(decide(buildPrincipal(['it_admin', 'wfm_manager']), 'sameTeam', 'x').policyIds).toEqual([
+      'it-admin-no-employee-data-or-content',
+    ]);
+    expect(decide(buildPrincipal(['executive', 'wfm_manager']), 'sameTeam', 'x').policyIds).toEqual([
+      'executive-no-individual-records',
+    ]);
+    expect(decide(manager, 'otherTenant', 'x').policyIds).toEqual(['tenant-isolation']);
   });
 
   it('every policy decides at least one matrix cell (policy coverage)', () => {
@@ -725,6 +758,7 @@ describe('createAuthorizer start-up checks', () => {
   it('loads the repository policies with stable ids', () => {
     expect(authz.actions).toEqual(ACTIONS);
     expect(authz.policyIds).toEqual([
+      'agent-own-absence-reason',
       'agent-own-employee-data',
       'audit-readers',
       'compliance-case-recordings',
@@ -755,6 +789,8 @@ describe('createAuthorizer start-up checks', () => {
       'tenant-isolation',
       'token-create',
       'wfm-analyst-schedules-adherence',
+      'wfm-import',
+      'wfm-manager-absence-reason-with-purpose',
       'wfm-manager-employee-data',
     ]);
   });

@@ -68,6 +68,8 @@ export const ACTIONS = [
   'case.read',
   'case.write',
   'report.read',
+  'wfm.import',
+  'absence.reason.read',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

@@ -1,0 +1,249 @@
+/**
+ * WFM data over HTTP: CSV import (`wfm.import`) and the four scoped lists (`data.read`). A list is
+ * authorized once for the caller (Cedar `data.read` on a record of their own in their first team,
+ * the pattern of ADR 0004) and its rows are then filtered in SQL to exactly the caller's scope.
+ * Home addresses are never returned; absence reasons only where Cedar allows each one.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Clock } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { AuthzContext, EmployeeDataType, ResourceSlice } from '../access/authorizer.ts';
+import { toPrincipal } from '../identity/auth.service.ts';
+import { actorFrom } from '../users/users.routes.ts';
+import type { WfmService } from './wfm.service.ts';
+import { WFM_KINDS } from './wfm-csv.ts';
+
+/** Largest CSV body the API accepts; bigger files go through `bulwark wfm import`. */
+export const MAX_IMPORT_BYTES = 32 * 1024 * 1024;
+
+const when = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/,
+    'an ISO 8601 date or date-time with offset',
+  )
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'not a valid date');
+const listQuery = z.strictObject({
+  agent: z.string().min(1).max(200).optional().describe('the WFM agent id'),
+  team: z.string().min(1).max(200).optional().describe('team name or id'),
+  from: when.optional(),
+  to: when.optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z.string().max(300).optional(),
+});
+const common = {
+  id: z.string(),
+  agentId: z.string(),
+  agentName: z.string(),
+  team: z.object({ id: z.string(), name: z.string() }),
+  region: z.string(),
+};
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** The caller's own record in their first team: "may this caller read this kind of record at all". */
+function selfResource(req: FastifyRequest, type: EmployeeDataType): ResourceSlice {
+  const a = req.auth!;
+  return {
+    type,
+    id: `self:${a.userId}`,
+    tenantId: a.tenantId,
+    region: a.region,
+    team: a.teams[0] ?? '',
+    agentUserId: a.userId,
+  };
+}
+
+const filtersOf = (q: z.infer<typeof listQuery>) => ({
+  agent: q.agent,
+  team: q.team,
+  from: q.from,
+  to: q.to,
+  limit: q.limit,
+  cursor: q.cursor,
+});
+
+export const wfmRoutes: FastifyPluginAsyncZod<{ wfm: WfmService; clock: Clock }> = async (
+  app,
+  { wfm, clock },
+) => {
+  await app.register(async (scoped) => {
+    scoped.addContentTypeParser(
+      ['text/csv', 'text/plain'],
+      { parseAs: 'string', bodyLimit: MAX_IMPORT_BYTES },
+      (_req, body, done) => done(null, body),
+    );
+    const r = scoped.withTypeProvider<ZodTypeProvider>();
+    r.post(
+      '/v1/wfm/imports',
+      {
+        config: {
+          access: {
+            action: 'wfm.import',
+            resource: (req) => ({ type: 'System', tenantId: req.auth!.tenantId }),
+          },
+        },
+        bodyLimit: MAX_IMPORT_BYTES,
+        schema: {
+          tags: ['wfm'],
+          operationId: 'importWfmData',
+          summary: 'Import a WFM export (text/csv with the canonical columns of `kind`); all or nothing',
+          description:
+            'Canonical columns: agents `agent_id,username,name,team,site,region,home_address` (optional `status`, ' +
+            '`left_at`); schedules `agent_id,start,end,activity`; adherence `agent_id,timestamp,state`; absences ' +
+            '`agent_id,start_date,end_date,reason_code`; performance `agent_id,period_start,metric,value`. Rows are ' +
+            'upserted (re-importing a file changes nothing); the file is written in one transaction; errors name ' +
+            'the line and column. The response carries counts only.',
+          consumes: ['text/csv'],
+          querystring: z.strictObject({
+            kind: z.enum(WFM_KINDS),
+            file: z.string().min(1).max(200).optional().describe('file name used in error messages'),
+          }),
+          response: {
+            200: z.object({
+              kind: z.enum(WFM_KINDS),
+              rows: z.number(),
+              inserted: z.number(),
+              updated: z.number(),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        if (typeof req.body !== 'string')
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the file as text/csv');
+        return wfm.importCsv(actorFrom(req), req.query.kind, req.body, {
+          file: req.query.file ?? `${req.query.kind}.csv`,
+        });
+      },
+    );
+  });
+
+  app.get(
+    '/v1/wfm/schedules',
+    {
+      config: { access: { action: 'data.read' } },
+      schema: {
+        tags: ['wfm'],
+        operationId: 'listWfmSchedules',
+        summary: "Schedule segments in the caller's scope (own, own teams, or all for WFM roles)",
+        querystring: listQuery,
+        response: {
+          200: page(z.object({ ...common, start: z.string(), end: z.string(), activity: z.string() })),
+        },
+      },
+    },
+    async (req) => {
+      await req.authorize(selfResource(req, 'Schedule'));
+      return wfm.listSchedules(toPrincipal(req.auth!), filtersOf(req.query));
+    },
+  );
+
+  app.get(
+    '/v1/wfm/adherence',
+    {
+      config: { access: { action: 'data.read' } },
+      schema: {
+        tags: ['wfm'],
+        operationId: 'listWfmAdherence',
+        summary: "Adherence state events (or 15-minute aggregates with view=intervals) in the caller's scope",
+        querystring: listQuery.extend({ view: z.enum(['events', 'intervals']).default('events') }),
+        response: {
+          200: page(
+            z.object({
+              ...common,
+              timestamp: z.string().optional(),
+              intervalStart: z.string().optional(),
+              state: z.string(),
+              seconds: z.number().optional(),
+            }),
+          ),
+        },
+      },
+    },
+    async (req) => {
+      await req.authorize(selfResource(req, 'Adherence'));
+      const p = toPrincipal(req.auth!);
+      return req.query.view === 'intervals'
+        ? wfm.listIntervals(p, filtersOf(req.query))
+        : wfm.listAdherence(p, filtersOf(req.query));
+    },
+  );
+
+  app.get(
+    '/v1/wfm/absences',
+    {
+      config: { access: { action: 'data.read' } },
+      schema: {
+        tags: ['wfm'],
+        operationId: 'listWfmAbsences',
+        summary: 'Absences in the caller\'s scope as "absent"; reason categories only where permitted',
+        description:
+          'An agent sees the reasons of their own absences; a wfm_manager sees reasons only with a stated ' +
+          '`purpose`, and every request that shows reasons is audited. Supervisors never see reasons.',
+        querystring: listQuery.extend({
+          purpose: z
+            .string()
+            .trim()
+            .min(3)
+            .max(200)
+            .optional()
+            .describe('why absence reasons are needed; recorded in the audit log'),
+        }),
+        response: {
+          200: page(
+            z.object({
+              ...common,
+              startDate: z.string(),
+              endDate: z.string(),
+              status: z.literal('absent'),
+              reasonCode: z.string().nullable(),
+            }),
+          ),
+        },
+      },
+    },
+    async (req) => {
+      const purpose = req.query.purpose ?? '';
+      await req.authorize(selfResource(req, 'Absence'), { purpose });
+      const a = req.auth!;
+      const now = clock.now().getTime();
+      const context: AuthzContext = {
+        mfaAgeSeconds: Math.max(0, Math.floor((now - a.mfaAt.getTime()) / 1000)),
+        sessionAgeSeconds: Math.max(0, Math.floor((now - a.sessionCreatedAt.getTime()) / 1000)),
+        devicePosture: 'unknown',
+        aggregate: false,
+        purpose,
+      };
+      const { items, nextCursor } = await wfm.listAbsences(
+        actorFrom(req),
+        toPrincipal(a),
+        filtersOf(req.query),
+        context,
+      );
+      return { items, nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/wfm/performance',
+    {
+      config: { access: { action: 'data.read' } },
+      schema: {
+        tags: ['wfm'],
+        operationId: 'listWfmPerformance',
+        summary: "Performance metrics per period in the caller's scope",
+        querystring: listQuery,
+        response: {
+          200: page(z.object({ ...common, periodStart: z.string(), metric: z.string(), value: z.number() })),
+        },
+      },
+    },
+    async (req) => {
+      await req.authorize(selfResource(req, 'Performance'));
+      return wfm.listPerformance(toPrincipal(req.auth!), filtersOf(req.query));
+    },
+  );
+};
