@@ -23,7 +23,7 @@ const MAX_ATTEMPTS = 5;
 export function createJobQueue({ db, clock }: { db: Kysely<Database>; clock: Clock }) {
   /**
    * Queues a job. A `singleton` job is skipped when one of the same kind and tenant is already
-   * queued or running (the scheduled purge uses this); returns whether a row was added.
+   * queued (a running one may queue its own next run); returns whether a row was added.
    */
   async function enqueue(
     kind: string,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PURGE_JOB, schedulePurge, vaultJobHandlers } from '../../src/jobs/vault-jobs.ts';
 import { KeyShreddedError } from '../../src/modules/keys/envelope.ts';
 import { buildSignedInUser, systemActor } from '../support/builders.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
@@ -454,5 +455,104 @@ describe('retention purge and KEK rotation', () => {
     const status = await h.app.inject({ method: 'GET', url: '/v1/keys', headers: admin.auth });
     expect(status.statusCode).toBe(200);
     expect((await h.app.inject({ method: 'GET', url: '/v1/keys', headers: qaA.auth })).statusCode).toBe(403);
+  });
+
+  it('resumes an interrupted rotation where it stopped', async () => {
+    for (let i = 0; i < 5; i++) expect((await ingest(randomBytes(300))).statusCode).toBe(201);
+    let batches = 0;
+    await expect(
+      h.ctx.dataKeys.rotate(systemActor(tenantId), {
+        batchSize: 2,
+        onProgress: (p) => {
+          // Simulates a crash after the first committed batch.
+          if (p.done > 0 && ++batches === 1) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    const open = await h.ctx.dataKeys.status();
+    expect(open.openRotation).not.toBeNull();
+    const target = open.openRotation!.targetVersion;
+    expect(open.versions.find((v) => v.version === target)!.dataKeys).toBe(2);
+    const resumed = await h.ctx.dataKeys.rotate(systemActor(tenantId));
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.targetVersion).toBe(target);
+    const done = await h.ctx.dataKeys.status();
+    expect(done.openRotation).toBeNull();
+    expect(done.versions.filter((v) => v.version !== target).every((v) => v.dataKeys === 0)).toBe(true);
+  });
+
+  it('runs the scheduled purge and HTTP-started rotations as database jobs, honouring case holds', async () => {
+    const actor = systemActor(tenantId);
+    const old = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const expired = (await ingest(randomBytes(200), { startedAt: old })).json().id;
+    const onHeldCase = (await ingest(randomBytes(200), { startedAt: old })).json().id;
+    const c = await h.ctx.cases.open(actor, { title: 'hold via case' });
+    await h.ctx.cases.link(actor, c.id, [onHeldCase], 'evidence');
+    await h.ctx.cases.placeHold(actor, { caseId: c.id }, 'regulator inquiry');
+    await schedulePurge(h.ctx);
+    await schedulePurge(h.ctx); // a singleton: the second is a no-op
+    const pending = await h.ctx.database.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('kind', '=', PURGE_JOB)
+      .where('status', '=', 'queued')
+      .execute();
+    expect(pending).toHaveLength(1);
+    const rotate = await h.app.inject({ method: 'POST', url: '/v1/keys/rotate', headers: admin.auth });
+    expect(rotate.statusCode).toBe(202);
+    const ran = await h.ctx.jobs.runDue(vaultJobHandlers(h.ctx));
+    expect(ran).toBe(2);
+    expect((await h.ctx.recordings.require(tenantId, expired)).status).toBe('deleted');
+    expect((await h.ctx.recordings.require(tenantId, onHeldCase)).status).toBe('stored');
+    const jobs = await h.ctx.database.db.selectFrom('jobs').selectAll().orderBy('id').execute();
+    expect(
+      jobs
+        .filter((j) => j.status === 'done')
+        .map((j) => j.kind)
+        .sort(),
+    ).toEqual(['keys.rotate', PURGE_JOB]);
+    // The purge re-queued itself for the next interval.
+    expect(jobs.filter((j) => j.kind === PURGE_JOB && j.status === 'queued')).toHaveLength(1);
+    expect((await h.ctx.dataKeys.status()).openRotation).toBeNull();
+  });
+
+  it('attaches a transcript over HTTP (stored redacted) and refuses audio redaction of a non-WAV body', async () => {
+    const rec = (await ingest(randomBytes(1000))).json().id;
+    const jsonl = `${JSON.stringify({ call_id: 'x', speaker: 'customer', start: 1, end: 4, text: 'card 4111 1111 1111 1111 exp 04/29' })}\n`;
+    const put = await h.app.inject({
+      method: 'PUT',
+      url: `/v1/recordings/${rec}/transcript`,
+      headers: { ...admin.auth, 'content-type': 'application/x-ndjson' },
+      payload: jsonl,
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.body).not.toContain('4111');
+    expect(put.json().redactions).toBeGreaterThanOrEqual(1);
+    const get = await h.app.inject({
+      method: 'GET',
+      url: `/v1/recordings/${rec}/transcript?purpose=quality%20review`,
+      headers: qaA.auth,
+    });
+    expect(get.statusCode).toBe(200);
+    expect(get.body).toContain('[PAN]');
+    expect(get.body).not.toContain('4111 1111');
+    expect(
+      (
+        await h.app.inject({
+          method: 'GET',
+          url: `/v1/recordings/${rec}/transcript?purpose=x%20y%20z`,
+          headers: admin.auth,
+        })
+      ).statusCode,
+    ).toBe(403);
+    const redact = await h.app.inject({
+      method: 'POST',
+      url: `/v1/recordings/${rec}/redact`,
+      headers: qaA.auth,
+      payload: { spans: [{ start: 0, end: 1 }], purpose: 'remove card digits' },
+    });
+    // The body is random bytes uploaded as audio/wav: refused as not a valid WAV, nothing derived.
+    expect(redact.statusCode).toBe(422);
+    expect(redact.headers['content-type']).toContain('application/problem+json');
   });
 });

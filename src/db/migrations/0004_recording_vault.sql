@@ -165,6 +165,7 @@ CREATE TABLE jobs (
   finished_at   timestamptz
 );
 CREATE INDEX jobs_due ON jobs (run_at, id) WHERE status IN ('queued', 'running');
--- At most one pending job of a singleton kind (e.g. the scheduled purge) per tenant.
-CREATE UNIQUE INDEX jobs_one_pending ON jobs (kind, coalesce(tenant_id, '00000000-0000-0000-0000-000000000000'))
-  WHERE status IN ('queued', 'running') AND (payload ->> 'singleton') = 'true';
+-- At most one queued job of a singleton kind (e.g. the scheduled purge) per tenant; a running one
+-- does not count, so it can queue its own next run.
+CREATE UNIQUE INDEX jobs_one_queued ON jobs (kind, coalesce(tenant_id, '00000000-0000-0000-0000-000000000000'))
+  WHERE status = 'queued' AND (payload ->> 'singleton') = 'true';

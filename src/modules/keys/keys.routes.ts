@@ -61,6 +61,9 @@ export const keysRoutes: FastifyPluginAsyncZod<{ dataKeys: DataKeysService; jobs
     },
     async (req, reply) => {
       const a = actorFrom(req);
+      // One rotation at a time: a queued one is a singleton job, a running one has an open row.
+      if ((await dataKeys.status()).openRotation)
+        throw new AppError('CONFLICT', 'A KEK rotation is in progress; see GET /v1/keys.');
       const queued = await jobs.enqueue(ROTATE_JOB, {
         tenantId: a.tenantId,
         singleton: true,

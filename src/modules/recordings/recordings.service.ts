@@ -8,6 +8,7 @@
  * the database or the data dir can decrypt a body.
  */
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database, RecordingsTable } from '../../db/schema.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -308,13 +309,20 @@ export function createRecordingsService({ db, blobs, keys, audit, tokens, clock,
     const limit = new ByteLimit(maxBytes);
     let ciphertextBytes: number;
     try {
-      const encrypted = body
-        .pipe(limit)
-        .pipe(createEncryptStream(dataKey, recordingContext(tenantId, id, dekVersion)));
-      body.on('error', (e) => limit.destroy(e));
-      limit.on('error', (e) => encrypted.destroy(e));
-      if (options.onBytes) limit.on('data', () => options.onBytes!(limit.bytes));
-      ciphertextBytes = await blobs.write(blobKey, encrypted);
+      const encrypted = createEncryptStream(dataKey, recordingContext(tenantId, id, dekVersion));
+      if (options.onBytes) {
+        const report = options.onBytes;
+        limit.on('data', () => report(limit.bytes));
+      }
+      // Feeding and writing fail together (pipeline destroys every stream on the first error);
+      // both outcomes are awaited so neither rejection goes unobserved.
+      const [fed, written] = await Promise.allSettled([
+        pipeline(body, limit, encrypted),
+        blobs.write(blobKey, encrypted),
+      ]);
+      if (fed.status === 'rejected') throw fed.reason;
+      if (written.status === 'rejected') throw written.reason;
+      ciphertextBytes = written.value;
     } finally {
       wipe(dataKey);
     }
