@@ -182,6 +182,39 @@ describe('transcripts and audio redaction in the vault', () => {
     expect((await ctx.recordings.require(tenantId, id)).status).toBe('restricted');
   });
 
+  it('can destroy the original after redaction, but never one under legal hold', async () => {
+    const actor = systemActor(tenantId);
+    const meta = {
+      callId: 'call-2',
+      kind: 'audio' as const,
+      agent: 'agent.k',
+      team: 'Payments',
+      region: 'eu',
+      startedAt: new Date(),
+      contentType: 'audio/wav',
+    };
+    const held = await ctx.recordings.ingest(actor, meta, Readable.from([call.wav]));
+    await ctx.cases.placeHold(actor, { recordingId: held.id }, 'litigation');
+    await expect(
+      ctx.recordingContent.redactAudio(actor, held.id, {
+        maskDtmf: true,
+        original: 'destroy',
+        purpose: 'pci',
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    const free = await ctx.recordings.ingest(actor, meta, Readable.from([call.wav]));
+    const res = await ctx.recordingContent.redactAudio(actor, free.id, {
+      spans: [{ start: 0.5, end: 1 }],
+      mode: 'beep',
+      original: 'destroy',
+      purpose: 'pci',
+    });
+    expect(res.original).toBe('destroyed');
+    expect(res.redactedSpans).toEqual([{ start: 0.25, end: 1.25 }]);
+    expect((await ctx.recordings.require(tenantId, free.id)).status).toBe('deleted');
+    expect((await ctx.recordings.require(tenantId, res.derivative.id)).status).toBe('stored');
+  });
+
   it('leaves neither the audio pattern nor the card number in plaintext anywhere in the data dir or database', async () => {
     const needles = [
       { name: 'audio pattern', bytes: call.patternBytes },
