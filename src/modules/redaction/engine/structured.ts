@@ -680,7 +680,8 @@ function scanWordTokens(s: Scan): void {
       if (l <= 16) detectLicenceOrPassport(s, k);
       if (l <= 7) detectStreetAddress(s, k);
     }
-    if (c0 >= 65 && c0 <= 90) {
+    // An IBAN ("DE89…") and a UK postcode ("SW1A", "M1") start with a capital and hold a digit.
+    if (c0 >= 65 && c0 <= 90 && f & HAS_DIGIT) {
       detectIban(s, k);
       detectUkPostcode(s, k);
     }
