@@ -28,12 +28,12 @@ export async function schedulePurge(ctx: Pick<AppContext, 'jobs' | 'clock' | 'co
 }
 
 export function vaultJobHandlers(
-  ctx: Pick<AppContext, 'jobs' | 'clock' | 'config' | 'retention' | 'dataKeys' | 'database'>,
+  ctx: Pick<AppContext, 'jobs' | 'clock' | 'config' | 'retention' | 'dataKeys' | 'database' | 'recordings'>,
 ): Record<string, JobHandler> {
   return {
     [PURGE_JOB]: async () => {
       const tenants = await ctx.database.db.selectFrom('tenants').select('id').execute();
-      const totals = { examined: 0, purged: 0, held: 0, failed: 0 };
+      const totals = { examined: 0, purged: 0, held: 0, failed: 0, orphanBlobsRemoved: 0 };
       try {
         for (const t of tenants) {
           const r = await ctx.retention.purge(systemActor(t.id));
@@ -42,6 +42,7 @@ export function vaultJobHandlers(
           totals.held += r.held.length;
           totals.failed += r.failed.length;
         }
+        totals.orphanBlobsRemoved = (await ctx.recordings.sweepOrphanBlobs()).removed.length;
       } finally {
         // The schedule continues whatever this run did; the job row keeps its result or error.
         await schedulePurge(ctx, ctx.config.recordings.purgeIntervalSeconds).catch(() => {});

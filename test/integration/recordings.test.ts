@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PURGE_JOB, schedulePurge, vaultJobHandlers } from '../../src/jobs/vault-jobs.ts';
 import { KeyShreddedError } from '../../src/modules/keys/envelope.ts';
@@ -514,6 +515,24 @@ describe('retention purge and KEK rotation', () => {
     // The purge re-queued itself for the next interval.
     expect(jobs.filter((j) => j.kind === PURGE_JOB && j.status === 'queued')).toHaveLength(1);
     expect((await h.ctx.dataKeys.status()).openRotation).toBeNull();
+  });
+
+  it('sweeps orphan blobs older than the grace period and keeps live and fresh ones', async () => {
+    const live = (await ingest(randomBytes(100))).json().id;
+    const liveKey = (await h.ctx.recordings.require(tenantId, live)).blob_key;
+    const orphanOld = `${tenantId}/aa/aaaaaaaa-0000-4000-8000-000000000001.c2sp`;
+    const orphanNew = `${tenantId}/aa/aaaaaaaa-0000-4000-8000-000000000002.c2sp`;
+    await h.ctx.blobs.write(orphanOld, Readable.from([randomBytes(50)]));
+    await h.ctx.blobs.write(orphanNew, Readable.from([randomBytes(50)]));
+    const longAgo = new Date(h.clock.now().getTime() - 2 * 3_600_000);
+    fs.utimesSync(path.join(h.config.recordings.blobDir, orphanOld), longAgo, longAgo);
+    fs.utimesSync(path.join(h.config.recordings.blobDir, liveKey), longAgo, longAgo);
+    const swept = await h.ctx.recordings.sweepOrphanBlobs();
+    expect(swept.removed).toEqual([orphanOld]);
+    const keys: string[] = [];
+    for await (const b of h.ctx.blobs.list()) keys.push(b.key);
+    expect(keys).toContain(orphanNew);
+    expect(keys).toContain(liveKey);
   });
 
   it('attaches a transcript over HTTP (stored redacted) and refuses audio redaction of a non-WAV body', async () => {

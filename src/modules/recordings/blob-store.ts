@@ -22,8 +22,8 @@ export interface BlobStore {
   size(key: string): Promise<number>;
   /** Removes a blob; absent is fine (deletion is idempotent). */
   delete(key: string): Promise<void>;
-  /** Every key under `prefix` (used by the orphan sweep and tests). */
-  list(prefix?: string): AsyncIterable<string>;
+  /** Every blob under `prefix` with its last modification (used by the orphan sweep and tests). */
+  list(prefix?: string): AsyncIterable<{ key: string; modifiedAt: Date }>;
 }
 
 export type BlobReader = {
@@ -146,7 +146,7 @@ export function createFsBlobStore(root: string): BlobStore {
 
     async *list(prefix = '') {
       const base = prefix === '' ? root : resolve(prefix);
-      const walk = async function* (dir: string): AsyncGenerator<string> {
+      const walk = async function* (dir: string): AsyncGenerator<{ key: string; modifiedAt: Date }> {
         let entries: fs.Dirent[];
         try {
           entries = await fs.promises.readdir(dir, { withFileTypes: true });
@@ -157,8 +157,11 @@ export function createFsBlobStore(root: string): BlobStore {
         for (const entry of entries) {
           const full = path.join(dir, entry.name);
           if (entry.isDirectory()) yield* walk(full);
-          else if (!entry.name.endsWith('.partial'))
-            yield path.relative(root, full).split(path.sep).join('/');
+          else if (!entry.name.endsWith('.partial')) {
+            const stat = await fs.promises.stat(full).catch(() => undefined);
+            if (stat)
+              yield { key: path.relative(root, full).split(path.sep).join('/'), modifiedAt: stat.mtime };
+          }
         }
       };
       yield* walk(base);

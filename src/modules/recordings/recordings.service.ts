@@ -143,6 +143,9 @@ class ByteLimit extends Transform {
   }
 }
 
+/** The recording id in a blob key (`tenant/xx/<id>.c2sp` or `<id>.transcript.c2sp`). */
+const BLOB_ID_RE = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.transcript)?\.c2sp$/;
+
 const blobKeyFor = (tenantId: string, id: string) => `${tenantId}/${id.slice(0, 2)}/${id}.c2sp`;
 
 const decodeCursor = (cursor: string): { startedAt: Date; id: string } => {
@@ -771,6 +774,38 @@ export function createRecordingsService({ db, blobs, keys, audit, tokens, clock,
     return { items, nextCursor: page.nextCursor };
   }
 
+  /**
+   * Removes blobs no live recording points at: left by a crash between the blob write and the
+   * commit, or by a deletion whose blob removal failed. Only blobs older than `graceMs` are
+   * touched, so an upload between its rename and its commit is never taken. They hold ciphertext
+   * whose key is gone or was never stored, so this frees space; it does not change what is readable.
+   */
+  async function sweepOrphanBlobs(graceMs = 3_600_000): Promise<{ examined: number; removed: string[] }> {
+    const cutoff = clock.now().getTime() - graceMs;
+    const removed: string[] = [];
+    let examined = 0;
+    for await (const blob of blobs.list()) {
+      examined += 1;
+      if (blob.modifiedAt.getTime() > cutoff) continue;
+      const id = BLOB_ID_RE.exec(blob.key)?.[1];
+      const row = id
+        ? await db
+            .selectFrom('recordings')
+            .select(['status', 'blob_key', 'transcript_blob_key'])
+            .where('id', '=', id)
+            .executeTakeFirst()
+        : undefined;
+      const live =
+        row !== undefined &&
+        row.status !== 'deleted' &&
+        (row.blob_key === blob.key || row.transcript_blob_key === blob.key);
+      if (live) continue;
+      await blobs.delete(blob.key);
+      removed.push(blob.key);
+    }
+    return { examined, removed };
+  }
+
   /** Counts and bytes for administrators: no content, no customer metadata. */
   async function storage(tenantId: string) {
     const rows = await db
@@ -818,6 +853,7 @@ export function createRecordingsService({ db, blobs, keys, audit, tokens, clock,
     markersOf,
     gapReport,
     storage,
+    sweepOrphanBlobs,
   };
 }
 
