@@ -168,6 +168,26 @@ export function createDataKeysService({ db, provider, audit, clock }: Deps) {
     };
   }
 
+  /** Key operations span tenants: each tenant's log records the event (and its own counts). */
+  async function auditEachTenant(
+    trx: Transaction<Database>,
+    tenants: readonly string[],
+    event: (tenantId: string) => Omit<Parameters<AuditService['append']>[1], 'tenantId'>,
+  ): Promise<void> {
+    for (const tenantId of tenants) await audit.append(trx, { tenantId, ...event(tenantId) });
+  }
+
+  /** Data keys of this provider wrapped under a KEK version below `version`. */
+  async function countBelow(dbOrTrx: Db, version: number): Promise<number> {
+    const row = await dbOrTrx
+      .selectFrom('recording_keys')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('provider', '=', provider.name)
+      .where('kek_version', '<', version)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async function tenantIds(): Promise<string[]> {
     return (await db.selectFrom('tenants').select('id').execute()).map((t) => t.id);
   }
@@ -205,15 +225,13 @@ export function createDataKeysService({ db, provider, audit, clock }: Deps) {
           .insertInto('key_rotations')
           .values({ id: rotationId, provider: provider.name, target_version: target })
           .execute();
-        for (const tenantId of tenants)
-          await audit.append(trx, {
-            tenantId,
-            action: 'keys.rotate.start',
-            outcome: 'success',
-            actor: auditActor(actor),
-            resource: { type: 'Kek', id: `${provider.name}:v${target}` },
-            details: { provider: provider.name, targetVersion: target, channel: actor.channel },
-          });
+        await auditEachTenant(trx, tenants, () => ({
+          action: 'keys.rotate.start',
+          outcome: 'success',
+          actor: auditActor(actor),
+          resource: { type: 'Kek', id: `${provider.name}:v${target}` },
+          details: { provider: provider.name, targetVersion: target, channel: actor.channel },
+        }));
       });
     }
     const current = (await provider.versions()).find((v) => v.current)?.version ?? target;
@@ -223,18 +241,7 @@ export function createDataKeysService({ db, provider, audit, clock }: Deps) {
           'finish it with the provider at that version',
       );
 
-    const countBelow = async () =>
-      Number(
-        (
-          await db
-            .selectFrom('recording_keys')
-            .select(sql<number>`count(*)::int`.as('n'))
-            .where('provider', '=', provider.name)
-            .where('kek_version', '<', target)
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
-    const total = await countBelow();
+    const total = await countBelow(db, target);
     let done = 0;
     const failed: RotationResult['failed'] = [];
     const perTenant = new Map<string, number>();
@@ -309,22 +316,20 @@ export function createDataKeysService({ db, provider, audit, clock }: Deps) {
           .set({ finished_at: clock.now() })
           .where('id', '=', rotationId)
           .execute();
-      for (const tenantId of tenants)
-        await audit.append(trx, {
-          tenantId,
-          action: 'keys.rotate.finish',
-          outcome: failed.length === 0 ? 'success' : 'failure',
-          actor: auditActor(actor),
-          resource: { type: 'Kek', id: `${provider.name}:v${target}` },
-          details: {
-            provider: provider.name,
-            targetVersion: target,
-            resumed,
-            rewrapped: perTenant.get(tenantId) ?? 0,
-            failed: failed.length,
-            channel: actor.channel,
-          },
-        });
+      await auditEachTenant(trx, tenants, (tenantId) => ({
+        action: 'keys.rotate.finish',
+        outcome: failed.length === 0 ? 'success' : 'failure',
+        actor: auditActor(actor),
+        resource: { type: 'Kek', id: `${provider.name}:v${target}` },
+        details: {
+          provider: provider.name,
+          targetVersion: target,
+          resumed,
+          rewrapped: perTenant.get(tenantId) ?? 0,
+          failed: failed.length,
+          channel: actor.channel,
+        },
+      }));
     });
     return { targetVersion: target, resumed, rewrapped: done - failed.length, failed };
   }
@@ -343,16 +348,7 @@ export function createDataKeysService({ db, provider, audit, clock }: Deps) {
     // Read before the transaction: PGlite has one connection, so a query on `db` inside it would wait forever.
     const tenants = await tenantIds();
     await db.transaction().execute(async (trx) => {
-      const below = Number(
-        (
-          await trx
-            .selectFrom('recording_keys')
-            .select(sql<number>`count(*)::int`.as('n'))
-            .where('provider', '=', provider.name)
-            .where('kek_version', '<', version)
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+      const below = await countBelow(trx, version);
       if (below > 0)
         throw new KeyAdminError(
           `${below} data key(s) are still wrapped under KEK versions below ${version}; run bulwark keys rotate first`,
@@ -365,15 +361,13 @@ export function createDataKeysService({ db, provider, audit, clock }: Deps) {
           oc.column('provider').doUpdateSet({ min_decrypt_version: version, updated_at: clock.now() }),
         )
         .execute();
-      for (const tenantId of tenants)
-        await audit.append(trx, {
-          tenantId,
-          action: 'keys.min_decrypt_version.set',
-          outcome: 'success',
-          actor: auditActor(actor),
-          resource: { type: 'Kek', id: provider.name },
-          details: { provider: provider.name, from: previous, to: version, channel: actor.channel },
-        });
+      await auditEachTenant(trx, tenants, () => ({
+        action: 'keys.min_decrypt_version.set',
+        outcome: 'success',
+        actor: auditActor(actor),
+        resource: { type: 'Kek', id: provider.name },
+        details: { provider: provider.name, from: previous, to: version, channel: actor.channel },
+      }));
     });
   }
 

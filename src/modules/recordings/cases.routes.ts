@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { actorFrom } from '../users/users.routes.ts';
 import type { CasesService } from './cases.service.ts';
 
-const holdView = z.object({
+/** A legal hold as the API shows it (recording and case routes alike). */
+export const holdView = z.object({
   id: z.string(),
   recordingId: z.string().nullable(),
   caseId: z.string().nullable(),

@@ -9,9 +9,10 @@ import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 import { toPrincipal } from '../identity/auth.service.ts';
 import { actorFrom } from '../users/users.routes.ts';
+import { holdView } from './cases.routes.ts';
 import type { CasesService } from './cases.service.ts';
 import { MAX_TRANSCRIPT_BYTES, type RecordingContentService } from './recording-content.service.ts';
-import type { RecordingsService } from './recordings.service.ts';
+import type { ListFilters, RecordingsService } from './recordings.service.ts';
 
 const purpose = z
   .string()
@@ -47,15 +48,6 @@ const recordingView = z.object({
   transcript: z.object({ bytes: z.number(), redactions: z.number() }).nullable(),
   createdAt: z.string(),
 });
-const holdView = z.object({
-  id: z.string(),
-  recordingId: z.string().nullable(),
-  caseId: z.string().nullable(),
-  reason: z.string(),
-  placedBy: z.string().nullable(),
-  placedAt: z.string(),
-  releasedAt: z.string().nullable(),
-});
 const markerView = z.object({
   id: z.number(),
   kind: z.enum(['pause', 'resume']),
@@ -74,6 +66,14 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).optional(),
   cursor: z.string().max(200).optional(),
   purpose: purpose.optional(),
+});
+
+/** The list query as service filters (dates parsed, the boolean flag read). */
+const listFilters = (q: z.infer<typeof listQuery>): ListFilters => ({
+  ...q,
+  from: q.from ? new Date(q.from) : undefined,
+  to: q.to ? new Date(q.to) : undefined,
+  paymentTaken: q.paymentTaken === undefined ? undefined : q.paymentTaken === 'true',
 });
 
 /** Media types a recording may be uploaded as. */
@@ -349,12 +349,7 @@ export const recordingsRoutes: FastifyPluginAsyncZod<{
       return recordings.list(
         req.auth!.tenantId,
         recordings.scopeOf(toPrincipal(req.auth!), supervisorPlayback),
-        {
-          ...q,
-          from: q.from ? new Date(q.from) : undefined,
-          to: q.to ? new Date(q.to) : undefined,
-          paymentTaken: q.paymentTaken === undefined ? undefined : q.paymentTaken === 'true',
-        },
+        listFilters(q),
       );
     },
   );
@@ -400,12 +395,7 @@ export const recordingsRoutes: FastifyPluginAsyncZod<{
       return recordings.gapReport(
         req.auth!.tenantId,
         recordings.scopeOf(toPrincipal(req.auth!), supervisorPlayback),
-        {
-          ...q,
-          from: q.from ? new Date(q.from) : undefined,
-          to: q.to ? new Date(q.to) : undefined,
-          paymentTaken: q.paymentTaken === undefined ? undefined : q.paymentTaken === 'true',
-        },
+        listFilters(q),
       );
     },
   );
