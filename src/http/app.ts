@@ -154,6 +154,11 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(casesRoutes, { cases: ctx.cases });
   await app.register(retentionRoutes, { retention: ctx.retention });
   await app.register(keysRoutes, { dataKeys: ctx.dataKeys, jobs: ctx.jobs });
-  await app.register(wfmRoutes, { wfm: ctx.wfm, clock: ctx.clock });
+  await app.register(wfmRoutes, {
+    wfm: ctx.wfm,
+    clock: ctx.clock,
+    authorizer: ctx.authorizer,
+    audit: ctx.audit,
+  });
   return app;
 }

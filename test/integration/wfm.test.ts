@@ -366,6 +366,93 @@ describe('WFM reads: each role sees exactly its slice', () => {
   });
 });
 
+describe('aggregate reports with cohort suppression', () => {
+  // Team R: six agents at North and one (R7, on sick leave all month) at South; Team S: five at
+  // South; Team T: three at West. R7's atom (Team R x South) and Team T are below five.
+  const population = [
+    ...[1, 2, 3, 4, 5, 6].map((i) => [`R${i}`, 'Team R', 'North']),
+    ['R7', 'Team R', 'South'],
+    ...[1, 2, 3, 4, 5].map((i) => [`S${i}`, 'Team S', 'South']),
+    ...[1, 2, 3].map((i) => [`T${i}`, 'Team T', 'West']),
+  ] as const;
+  const report = (who: Who, path: string) => get(who, `/v1/wfm/reports/${path}`);
+  type Cell = {
+    group: string;
+    suppressed: boolean;
+    agents?: number;
+    totals?: Record<string, number>;
+    value?: number;
+  };
+
+  beforeAll(async () => {
+    const agents = [
+      'agent_id,name,team,site,region',
+      ...population.map(([id, team, site]) => `${id},Person ${id},${team},${site},eu`),
+    ];
+    expect((await importCsv(manager, 'agents', `${agents.join('\n')}\n`)).statusCode).toBe(200);
+    const absences = [
+      'agent_id,start_date,end_date,reason_code',
+      ...population.map(([id]) =>
+        id === 'R7' ? 'R7,2026-10-01,2026-10-10,sick' : `${id},2026-10-05,2026-10-06,vacation`,
+      ),
+    ];
+    expect((await importCsv(manager, 'absences', `${absences.join('\n')}\n`)).statusCode).toBe(200);
+    const perf = [
+      'agent_id,period_start,metric,value',
+      ...population.map(([id], i) => `${id},2026-10-01,aht_seconds,${300 + i}`),
+    ];
+    expect((await importCsv(manager, 'performance', `${perf.join('\n')}\n`)).statusCode).toBe(200);
+  });
+
+  it('releases only cells of at least five agents, and team and site reports cannot be subtracted to isolate anyone', async () => {
+    const byTeam = (await report(exec, 'absence?groupBy=team&month=2026-10')).json();
+    const bySite = (await report(exec, 'absence?groupBy=site&month=2026-10')).json();
+    const cells = (r: { cells: Cell[] }) => Object.fromEntries(r.cells.map((c) => [c.group, c]));
+    const team = cells(byTeam);
+    const site = cells(bySite);
+    expect(team['Team R']).toMatchObject({ suppressed: false, agents: 6, value: 12 });
+    expect(team['Team S']).toMatchObject({ suppressed: false, agents: 5, value: 10 });
+    expect(team['Team T']).toEqual({ group: 'Team T', suppressed: true });
+    expect(site.North).toMatchObject({ suppressed: false, agents: 6, value: 12 });
+    expect(site.South).toMatchObject({ suppressed: false, agents: 5, value: 10 });
+    expect(site.West).toEqual({ group: 'West', suppressed: true });
+    // Team R minus North, and South minus Team S, would be R7 alone: both are zero.
+    expect(team['Team R']!.value! - site.North!.value!).toBe(0);
+    expect(site.South!.value! - team['Team S']!.value!).toBe(0);
+    for (const r of [byTeam, bySite]) {
+      expect(r.minCohort).toBe(5);
+      for (const c of r.cells as Cell[]) {
+        if (!c.suppressed) expect(c.agents).toBeGreaterThanOrEqual(5);
+        expect(c.totals?.sick ?? 0).toBe(0);
+      }
+    }
+  });
+
+  it('performance means and adherence follow the same rule; small months are all suppressed', async () => {
+    const perf = (await report(manager, 'performance?groupBy=team&month=2026-10&metric=aht_seconds')).json();
+    expect(perf.cells.find((c: Cell) => c.group === 'Team R')).toMatchObject({ agents: 6, value: 302.5 });
+    const adherence = await report(exec, 'adherence?groupBy=team&month=2026-11');
+    expect(adherence.statusCode, adherence.body).toBe(200);
+    expect(adherence.json().cells.every((c: Cell) => c.suppressed)).toBe(true);
+    expect((await report(exec, 'performance?month=2026-10')).statusCode).toBe(422);
+  });
+
+  it('only executives and wfm_managers read reports; the decision is audited', async () => {
+    for (const who of [supA, analyst, itAdmin, agentA])
+      expect((await report(who, 'absence?month=2026-10')).statusCode).toBe(403);
+    const events = await h.ctx.database.db
+      .selectFrom('audit_events')
+      .select('body')
+      .where('tenant_id', '=', tenantId)
+      .where('action', '=', 'authz.report.read')
+      .execute();
+    const outcomes = events.map((e) => JSON.parse(e.body)).map((b) => `${b.outcome}:${b.policies.join(',')}`);
+    expect(outcomes).toContain('allow:executive-aggregate-reports');
+    expect(outcomes).toContain('allow:wfm-manager-reports');
+    expect(outcomes.filter((o) => o.startsWith('deny:')).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
 describe('SQL scope equals the Cedar decision per row, for every role', () => {
   it('listed ⇔ data.read allowed, and reason shown ⇔ absence.reason.read allowed (differential)', async () => {
     const teamA = agentA.user.teams[0]!.id;

@@ -231,6 +231,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'data.read Performance': managerData,
     // Absence reasons need a stated purpose and the matrix states none: see the purpose test.
     'wfm.import System': { sameTenant: ['wfm-import'] },
+    'report.read Report': { largeCohort: ['wfm-manager-reports'], smallCohort: ['wfm-manager-reports'] },
   },
   it_admin: {
     ...SELF,
@@ -792,6 +793,7 @@ describe('createAuthorizer start-up checks', () => {
       'wfm-import',
       'wfm-manager-absence-reason-with-purpose',
       'wfm-manager-employee-data',
+      'wfm-manager-reports',
     ]);
   });
 

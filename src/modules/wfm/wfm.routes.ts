@@ -9,11 +9,13 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import type { AuthzContext, EmployeeDataType, ResourceSlice } from '../access/authorizer.ts';
+import type { Authorizer, AuthzContext, EmployeeDataType, ResourceSlice } from '../access/authorizer.ts';
+import type { AuditService } from '../audit/audit.service.ts';
 import { toPrincipal } from '../identity/auth.service.ts';
 import { actorFrom } from '../users/users.routes.ts';
 import type { WfmService } from './wfm.service.ts';
 import { WFM_KINDS } from './wfm-csv.ts';
+import { MIN_COHORT, REPORT_KINDS } from './wfm-reports.ts';
 
 /** Largest CSV body the API accepts; bigger files go through `bulwark wfm import`. */
 export const MAX_IMPORT_BYTES = 32 * 1024 * 1024;
@@ -65,10 +67,25 @@ const filtersOf = (q: z.infer<typeof listQuery>) => ({
   cursor: q.cursor,
 });
 
-export const wfmRoutes: FastifyPluginAsyncZod<{ wfm: WfmService; clock: Clock }> = async (
-  app,
-  { wfm, clock },
-) => {
+export const wfmRoutes: FastifyPluginAsyncZod<{
+  wfm: WfmService;
+  clock: Clock;
+  authorizer: Pick<Authorizer, 'authorize'>;
+  audit: Pick<AuditService, 'appendNow'>;
+}> = async (app, { wfm, clock, authorizer, audit }) => {
+  /** Request facts for a decision the route makes itself (the plugin's `authorize` asks for no aggregate). */
+  const contextOf = (req: FastifyRequest, purpose: string, aggregate: boolean): AuthzContext => {
+    const a = req.auth!;
+    const now = clock.now().getTime();
+    return {
+      mfaAgeSeconds: Math.max(0, Math.floor((now - a.mfaAt.getTime()) / 1000)),
+      sessionAgeSeconds: Math.max(0, Math.floor((now - a.sessionCreatedAt.getTime()) / 1000)),
+      devicePosture: 'unknown',
+      aggregate,
+      purpose,
+    };
+  };
+
   await app.register(async (scoped) => {
     scoped.addContentTypeParser(
       ['text/csv', 'text/plain'],
@@ -208,20 +225,11 @@ export const wfmRoutes: FastifyPluginAsyncZod<{ wfm: WfmService; clock: Clock }>
     async (req) => {
       const purpose = req.query.purpose ?? '';
       await req.authorize(selfResource(req, 'Absence'), { purpose });
-      const a = req.auth!;
-      const now = clock.now().getTime();
-      const context: AuthzContext = {
-        mfaAgeSeconds: Math.max(0, Math.floor((now - a.mfaAt.getTime()) / 1000)),
-        sessionAgeSeconds: Math.max(0, Math.floor((now - a.sessionCreatedAt.getTime()) / 1000)),
-        devicePosture: 'unknown',
-        aggregate: false,
-        purpose,
-      };
       const { items, nextCursor } = await wfm.listAbsences(
         actorFrom(req),
-        toPrincipal(a),
+        toPrincipal(req.auth!),
         filtersOf(req.query),
-        context,
+        contextOf(req, purpose, false),
       );
       return { items, nextCursor };
     },
@@ -244,6 +252,76 @@ export const wfmRoutes: FastifyPluginAsyncZod<{ wfm: WfmService; clock: Clock }>
     async (req) => {
       await req.authorize(selfResource(req, 'Performance'));
       return wfm.listPerformance(toPrincipal(req.auth!), filtersOf(req.query));
+    },
+  );
+
+  app.get(
+    '/v1/wfm/reports/:report',
+    {
+      config: { access: { action: 'report.read' } },
+      schema: {
+        tags: ['wfm'],
+        operationId: 'wfmReport',
+        summary: `Aggregate ${REPORT_KINDS.join('|')} report of one month by team or site; cells under ${MIN_COHORT} agents suppressed`,
+        description:
+          'Cells are built from team x site atoms; an atom with fewer than five contributing agents is left out ' +
+          'of every grouping, so no two reports can be subtracted to isolate a person. `metric` is required for ' +
+          "the performance report (mean of the agents' values).",
+        params: z.object({ report: z.enum(REPORT_KINDS) }),
+        querystring: z.strictObject({
+          groupBy: z.enum(['team', 'site']).default('team'),
+          month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month like 2026-11'),
+          metric: z
+            .string()
+            .regex(/^[a-z][a-z0-9_]{0,63}$/)
+            .optional(),
+        }),
+        response: {
+          200: z.object({
+            report: z.enum(REPORT_KINDS),
+            groupBy: z.enum(['team', 'site']),
+            month: z.string(),
+            metric: z.string().nullable(),
+            minCohort: z.number(),
+            cells: z.array(
+              z.object({
+                group: z.string(),
+                suppressed: z.boolean(),
+                agents: z.number().optional(),
+                totals: z.record(z.string(), z.number()).optional(),
+                value: z.number().optional(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const a = req.auth!;
+      // Decided here, not by req.authorize: a report is an aggregate request (context.aggregate), and
+      // every released cell covers at least MIN_COHORT agents by construction.
+      const decision = authorizer.authorize(
+        toPrincipal(a),
+        'report.read',
+        { type: 'Report', id: `wfm-${req.params.report}`, tenantId: a.tenantId, cohortSize: MIN_COHORT },
+        contextOf(req, '', true),
+      );
+      req.authorizationEvaluated = true;
+      await audit.appendNow({
+        tenantId: a.tenantId,
+        action: 'authz.report.read',
+        outcome: decision.allowed ? 'allow' : 'deny',
+        actor: { userId: a.userId, roles: a.roles, sessionId: a.sessionId, ip: req.ip },
+        resource: { type: 'Report', id: `wfm-${req.params.report}` },
+        policyIds: decision.policyIds,
+        requestId: req.id,
+        reason: decision.errors.length > 0 ? 'invalid_request' : null,
+      });
+      if (!decision.allowed) throw new AppError('FORBIDDEN', 'You are not allowed to do this.');
+      const q = req.query;
+      if (req.params.report === 'performance' && !q.metric)
+        throw new AppError('VALIDATION_FAILED', 'metric is required for the performance report');
+      return wfm.report(a.tenantId, req.params.report, q.groupBy, q.month, q.metric ?? null);
     },
   );
 };

@@ -34,6 +34,7 @@ import {
   parseImport,
   type WfmKind,
 } from './wfm-csv.ts';
+import { buildReport, type GroupBy, type ReportKind } from './wfm-reports.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -786,8 +787,18 @@ export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps
     return out;
   }
 
+  /** The aggregate report of one month (see wfm-reports.ts for the suppression rule). */
+  const report = (
+    tenantId: string,
+    kind: ReportKind,
+    groupBy: GroupBy,
+    month: string,
+    metric: string | null,
+  ) => buildReport(db, tenantId, kind, groupBy, month, metric);
+
   return {
     importCsv,
+    report,
     scopeOf,
     listSchedules,
     listAdherence,
