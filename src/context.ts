@@ -9,6 +9,7 @@ import { type Keyring, KeyringError, MASTER_KEY_FILE, openKeyring } from './lib/
 import { type Authorizer, createAuthorizer, DEFAULT_POLICY_DIR } from './modules/access/authorizer.ts';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.ts';
 import { type AuthService, createAuthService } from './modules/identity/auth.service.ts';
+import { createPasskeysService, type PasskeysService } from './modules/identity/passkeys.service.ts';
 import { createDataKeysService, type DataKeysService } from './modules/keys/data-keys.service.ts';
 import type { KeyProvider } from './modules/keys/key-provider.ts';
 import { openLocalKeystore } from './modules/keys/local-keystore.ts';
@@ -37,6 +38,7 @@ export type AppContext = {
   tenants: TenantsService;
   users: UsersService;
   auth: AuthService;
+  passkeys: PasskeysService;
   tokens: TokensService;
   /** KEK provider of the recording vault (local keystore in the key dir, or a PKCS#11 HSM). */
   keyProvider: KeyProvider;
@@ -146,6 +148,7 @@ export function wireServices(
     mfaRequired: config.mfaRequired,
     issuer: 'Bulwark',
   });
+  const passkeys = createPasskeysService({ db, audit, tenants, auth, keyring, clock, rp: config.webauthn });
   const tokens = createTokensService({ db, keyring, audit, clock });
   const dataKeys = createDataKeysService({ db, provider: keyProvider, audit, clock });
   const blobs = createFsBlobStore(config.recordings.blobDir);
@@ -187,6 +190,7 @@ export function wireServices(
     tenants,
     users,
     auth,
+    passkeys,
     tokens,
     keyProvider,
     dataKeys,

@@ -89,6 +89,21 @@ const envSchema = z
     BULWARK_COOKIE_SECURE: z
       .enum(['auto', 'true', 'false'], { error: 'BULWARK_COOKIE_SECURE must be auto, true or false' })
       .default('auto'),
+    // Passkeys: the relying party is the host name the console is served from (no scheme, no port).
+    BULWARK_WEBAUTHN_RP_ID: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/,
+        'BULWARK_WEBAUTHN_RP_ID must be a host name such as bulwark.example.com',
+      )
+      .default('localhost'),
+    BULWARK_WEBAUTHN_ORIGIN: z
+      .string()
+      .regex(
+        /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/,
+        'BULWARK_WEBAUTHN_ORIGIN must be the console origin, scheme://host[:port], e.g. https://bulwark.example.com',
+      )
+      .default('http://localhost:8080'),
   })
   .refine((e) => Boolean(e.BULWARK_TLS_CERT_FILE) === Boolean(e.BULWARK_TLS_KEY_FILE), {
     message: 'BULWARK_TLS_CERT_FILE and BULWARK_TLS_KEY_FILE must be set together',
@@ -102,6 +117,16 @@ const envSchema = z
       message:
         'BULWARK_KEK_PROVIDER=pkcs11 needs BULWARK_PKCS11_LIBRARY, BULWARK_PKCS11_TOKEN_LABEL and BULWARK_PKCS11_PIN',
       path: ['BULWARK_KEK_PROVIDER'],
+    },
+  )
+  .refine(
+    (e) => {
+      const host = new URL(e.BULWARK_WEBAUTHN_ORIGIN).hostname;
+      return host === e.BULWARK_WEBAUTHN_RP_ID || host.endsWith(`.${e.BULWARK_WEBAUTHN_RP_ID}`);
+    },
+    {
+      message: 'BULWARK_WEBAUTHN_ORIGIN must be on BULWARK_WEBAUTHN_RP_ID or one of its subdomains',
+      path: ['BULWARK_WEBAUTHN_ORIGIN'],
     },
   )
   .refine((e) => e.BULWARK_SESSION_IDLE_SECONDS <= e.BULWARK_SESSION_MAX_SECONDS, {
@@ -128,6 +153,8 @@ export type Config = {
   trustProxy: string[];
   /** Secure flag on the session cookie: always under in-process TLS, and when set behind a TLS proxy. */
   secureCookies: boolean;
+  /** Passkey relying party: id (host name), display name, and the one origin assertions may come from. */
+  webauthn: { rpId: string; rpName: string; origin: string };
   recordings: {
     /** Key-encryption-key provider; the local keystore file lives in `keyDir`, never the data dir. */
     kek:
@@ -201,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.BULWARK_COOKIE_SECURE === 'auto'
         ? Boolean(e.BULWARK_TLS_CERT_FILE)
         : e.BULWARK_COOKIE_SECURE === 'true',
+    webauthn: { rpId: e.BULWARK_WEBAUTHN_RP_ID, rpName: 'Bulwark', origin: e.BULWARK_WEBAUTHN_ORIGIN },
     recordings: {
       kek:
         e.BULWARK_KEK_PROVIDER === 'pkcs11'

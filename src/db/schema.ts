@@ -376,3 +376,40 @@ export interface Database {
   wfm_absences: WfmAbsencesTable;
   wfm_performance: WfmPerformanceTable;
 }
+
+export interface WebauthnCredentialsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  /** base64url credential id, unique per tenant. */
+  credential_id: string;
+  /** COSE public key. */
+  public_key: Bytes;
+  /** bigint: drivers may return a string; read with Number(). */
+  counter: ColumnType<number | string, number | undefined, number>;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  aaguid: string;
+  backed_up: boolean;
+  device_type: 'singleDevice' | 'multiDevice';
+  name: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+}
+
+export interface WebauthnChallengesTable {
+  id: string;
+  tenant_id: string;
+  user_id: string | null;
+  session_id: string | null;
+  kind: 'registration' | 'authentication';
+  challenge_hash: string;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+/** Tables added after the core set (merged into Database by interface declaration merging). */
+export interface Database {
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
+}

@@ -15,6 +15,7 @@ import {
 import type { AppContext } from '../context.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { authRoutes } from '../modules/identity/auth.routes.ts';
+import { passkeysRoutes } from '../modules/identity/passkeys.routes.ts';
 import { keysRoutes } from '../modules/keys/keys.routes.ts';
 import { casesRoutes } from '../modules/recordings/cases.routes.ts';
 import { recordingsRoutes } from '../modules/recordings/recordings.routes.ts';
@@ -136,6 +137,12 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   );
   await app.register(authRoutes, {
     auth: ctx.auth,
+    rateLimitPerMinute: config.authRateLimitPerMinute,
+    secureCookie: config.secureCookies,
+    maxSessionSeconds: config.session.maxSeconds,
+  });
+  await app.register(passkeysRoutes, {
+    passkeys: ctx.passkeys,
     rateLimitPerMinute: config.authRateLimitPerMinute,
     secureCookie: config.secureCookies,
     maxSessionSeconds: config.session.maxSeconds,

@@ -17,6 +17,9 @@ export const PUBLIC_ROUTES = new Set([
   'GET /openapi.json',
   'POST /v1/auth/login',
   'POST /v1/auth/mfa',
+  // Passwordless sign-in: a challenge, then a user-verified passkey assertion (lockout and audit as for /mfa).
+  'POST /v1/auth/passkeys/login/options',
+  'POST /v1/auth/passkeys/login/verify',
 ]);
 
 // Actions on the caller's own session or profile; everything else is a sensitive decision and audited on allow too.

@@ -708,7 +708,21 @@ export function createAuthService(deps: Deps) {
     });
   }
 
-  return { login, completeMfa, authenticate, logout, changePassword };
+  /**
+   * The sign-in steps other factors (passkeys) share with password + TOTP, so lockout, failure
+   * counting, refusal audit and session issuance stay one implementation.
+   */
+  const signInSteps = {
+    /** Reserves one attempt in its own transaction; `locked` is the lock expiry when refused. */
+    reserveAttempt: (userId: string, meta: RequestMeta) =>
+      db.transaction().execute((trx) => reserveAttempt(trx, userId, meta)),
+    recordFailure,
+    auditRefusal,
+    issueSession,
+    lockedError: locked,
+  };
+
+  return { login, completeMfa, authenticate, logout, changePassword, signInSteps };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
