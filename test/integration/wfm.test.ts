@@ -220,6 +220,37 @@ describe('WFM import', () => {
     expect(failures.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('takes a column mapping in a header, and reports progress by phase to the CLI', async () => {
+    const mapping = JSON.stringify({
+      columns: { Emp: 'agent_id', Day: 'period_start', KPI: 'metric', Score: 'value', Comment: null },
+      values: { metric: { AHT: 'aht_seconds' } },
+    });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/wfm/imports?kind=performance',
+      headers: { ...manager.auth, 'content-type': 'text/csv', 'bulwark-column-mapping': mapping },
+      payload: 'Emp,Day,KPI,Score,Comment\nA1,2026-11-01,AHT,312.5,slow week\n',
+    });
+    expect(res.json()).toEqual({ kind: 'performance', rows: 1, inserted: 0, updated: 1 });
+    const bad = await h.app.inject({
+      method: 'POST',
+      url: '/v1/wfm/imports?kind=performance',
+      headers: { ...manager.auth, 'content-type': 'text/csv', 'bulwark-column-mapping': '{"columns":' },
+      payload: 'Emp\n',
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().detail).toContain('Bulwark-Column-Mapping: not valid JSON');
+    const phases = new Set<string>();
+    await h.ctx.wfm.importCsv(
+      { tenantId, userId: null, roles: [], sessionId: null, ip: null, requestId: null, channel: 'cli' },
+      'schedules',
+      schedulesCsv,
+      { file: 'schedules.csv', onProgress: (phase, done, total) => phases.add(`${phase} ${done}/${total}`) },
+    );
+    expect(phases).toContain('checking 5/5');
+    expect(phases).toContain('writing 5/5');
+  });
+
   it('only wfm_manager and it_admin import; it_admin gets counts, never data', async () => {
     const res = await importCsv(itAdmin, 'performance', performanceCsv);
     expect(res.statusCode, res.body).toBe(200);

@@ -14,7 +14,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { toPrincipal } from '../identity/auth.service.ts';
 import { actorFrom } from '../users/users.routes.ts';
 import type { WfmService } from './wfm.service.ts';
-import { WFM_KINDS } from './wfm-csv.ts';
+import { parseMapping, WFM_KINDS } from './wfm-csv.ts';
 import { MIN_COHORT, REPORT_KINDS } from './wfm-reports.ts';
 
 /** Largest CSV body the API accepts; bigger files go through `bulwark wfm import`. */
@@ -112,7 +112,8 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
             '`left_at`); schedules `agent_id,start,end,activity`; adherence `agent_id,timestamp,state`; absences ' +
             '`agent_id,start_date,end_date,reason_code`; performance `agent_id,period_start,metric,value`. Rows are ' +
             'upserted (re-importing a file changes nothing); the file is written in one transaction; errors name ' +
-            'the line and column. The response carries counts only.',
+            'the line and column. The response carries counts only. A column mapping (the JSON of ' +
+            '`bulwark wfm import --mapping`) may be sent in the `Bulwark-Column-Mapping` header.',
           consumes: ['text/csv'],
           querystring: z.strictObject({
             kind: z.enum(WFM_KINDS),
@@ -131,8 +132,16 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
       async (req) => {
         if (typeof req.body !== 'string')
           throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the file as text/csv');
+        const header = req.headers['bulwark-column-mapping'];
+        if (Array.isArray(header) || (header !== undefined && header.length > 16_384))
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'Bulwark-Column-Mapping must be one JSON object of at most 16 KiB',
+          );
+        const mapping = header === undefined ? undefined : parseMapping(header, 'Bulwark-Column-Mapping');
         return wfm.importCsv(actorFrom(req), req.query.kind, req.body, {
           file: req.query.file ?? `${req.query.kind}.csv`,
+          mapping,
         });
       },
     );
