@@ -112,6 +112,11 @@ function adversarial(): Array<{ name: string; text: string }> {
     { name: '"double oh triple four " repeated', text: fill('double oh triple four ') },
     { name: 'digits with fillers "one um " repeated', text: fill('one um ') },
     { name: 'corrections "one sorry that\'s two not one "', text: fill("one sorry that's two not one ") },
+    // Every "forty uh five" may be 40 5 or 45: the worst case for reading runs both ways.
+    {
+      name: 'ambiguous tens "forty uh five" runs',
+      text: fill(`${'forty uh five '.repeat(4)}${'one '.repeat(5)}word `),
+    },
     { name: 'cues only "card number cvv expiry "', text: fill('card number cvv expiry ') },
     { name: 'email-like "a@b." repeated', text: fill('a@b.') },
     { name: 'IPv4-like "1.1.1.1." repeated', text: fill('1.1.1.1.') },

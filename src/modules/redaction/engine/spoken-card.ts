@@ -92,7 +92,25 @@ export function panWindows(
 }
 
 /** At most this many ambiguous tens words are read both ways together (2^n readings); past it, all or none. */
-const MAX_JOINS = 6;
+const MAX_JOINS = 4;
+
+/**
+ * Runs longer than this are read the plain way only: a card with its expiry and CVV is under 30
+ * digits, and re-reading a long hostile run 2^n times is what made a 1 MiB input take a second.
+ */
+const MAX_READING_DIGITS = 48;
+
+/**
+ * Digits the other readings of one text may go through in all (see {@link panWindowsReadings});
+ * past it the plain reading alone is used, as before readings existed, so their extra cost stays
+ * linear in the text whatever its shape.
+ */
+export class ReadingBudget {
+  left: number;
+  constructor(textLength: number) {
+    this.left = 4096 + (textLength >> 1);
+  }
+}
 
 /**
  * {@link panWindows} over every reading of a run whose bare tens words may or may not join the unit
@@ -100,13 +118,15 @@ const MAX_JOINS = 6;
  * such tens words' "0" (see `ambiguousZeros`); a reading drops some of them and glues the tens
  * digit to the unit digit as one chunk. The reading whose windows cover the most digits wins
  * (the plain reading on a tie); windows are returned in positions of the plain reading, so a
- * window covers the dropped zeros inside it, and with them every word of the stretch.
+ * window covers the dropped zeros inside it, and with them every word of the stretch. Readings are
+ * tried only for runs of at most {@link MAX_READING_DIGITS} digits, within `budget`.
  */
 export function panWindowsReadings(
   digits: string,
   chunkStart: Uint8Array,
   offset: number,
   joins: readonly number[],
+  budget: ReadingBudget,
   accept?: (s: number, e: number) => boolean,
 ): Array<{ s: number; e: number }> {
   const plain = panWindows(digits, chunkStart, offset, accept);
@@ -114,17 +134,15 @@ export function panWindowsReadings(
   let best = plain;
   let bestCover = covered(plain);
   const n = digits.length;
-  if (bestCover === n || n - 1 < MIN_PAN) return plain;
+  if (bestCover === n || n - 1 < MIN_PAN || n > MAX_READING_DIGITS || budget.left < n) return plain;
   const k = Math.min(joins.length, MAX_JOINS);
-  const all = (1 << k) - 1;
-  const masks: number[] = [];
-  if (joins.length > MAX_JOINS) masks.push(-1);
-  else for (let m = 1; m <= all; m++) masks.push(m);
-  masks.sort((a, b) => popcount(a) - popcount(b));
-  const drop = new Uint8Array(n);
-  const altChunk = new Uint8Array(n);
-  const map = new Int32Array(n);
+  const masks = joins.length > MAX_JOINS ? ALL_JOINED : MASKS_BY_JOINS[k]!;
+  const drop = readingDrop;
+  const altChunk = readingChunk;
+  const map = readingMap;
   for (const m of masks) {
+    if (budget.left < n) break;
+    budget.left -= n;
     drop.fill(0);
     for (let q = 0; q < joins.length; q++) if (m === -1 || (q < k && (m >> q) & 1)) drop[joins[q]!] = 1;
     let alt = '';
@@ -147,6 +165,20 @@ export function panWindowsReadings(
   }
   return best;
 }
+
+/** For k ambiguous words, the 2^k - 1 readings as bit masks, fewest changed words first. */
+const MASKS_BY_JOINS: number[][] = [[]];
+for (let k = 1; k <= MAX_JOINS; k++) {
+  const masks: number[] = [];
+  for (let m = 1; m < 1 << k; m++) masks.push(m);
+  MASKS_BY_JOINS.push(masks.sort((a, b) => popcount(a) - popcount(b)));
+}
+/** More ambiguous words than MAX_JOINS: one other reading, with every one joined. */
+const ALL_JOINED = [-1];
+/** Working columns of one reading (runs read both ways are at most MAX_READING_DIGITS long). */
+const readingDrop = new Uint8Array(MAX_READING_DIGITS);
+const readingChunk = new Uint8Array(MAX_READING_DIGITS);
+const readingMap = new Int32Array(MAX_READING_DIGITS);
 
 /** An `accept` over a reading's positions, asked in positions of the plain reading. */
 class MappedAccept {

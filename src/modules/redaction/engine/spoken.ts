@@ -20,7 +20,8 @@ import * as validators from './validators.ts';
 
 // Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
 const { namedAsOtherNumber, namedAsOtherThanExpiry, spokenAsReference } = cvvGuard;
-const { expiryLength, MIN_PAN, panWindowsReadings } = spokenCard;
+const { expiryLength, MIN_PAN, panWindowsReadings, ReadingBudget } = spokenCard;
+type ReadingBudget = spokenCard.ReadingBudget;
 const { findCues } = spokenCues;
 const { ambiguousZeros, spokenNumbers } = spokenNumbersModule;
 const { K, vocabId } = spokenTokens;
@@ -112,7 +113,9 @@ export function assertInputLimit(length: number, max = DEFAULT_MAX_INPUT_CHARS):
 export function analyzeSpoken(text: string): SpokenAnalysis {
   const { tokens, runs } = spokenNumbers(text);
   const pans: PanWindow[][] = [];
-  for (const r of runs) pans.push(r.digits.length < MIN_PAN ? NO_WINDOWS : singleTurnWindows(r, tokens));
+  const budget = new ReadingBudget(text.length);
+  for (const r of runs)
+    pans.push(r.digits.length < MIN_PAN ? NO_WINDOWS : singleTurnWindows(r, tokens, budget));
   return { tokens, runs, cues: findCues(tokens), pans };
 }
 
@@ -123,13 +126,20 @@ const NO_WINDOWS = Object.freeze([]) as unknown as PanWindow[];
  * PAN windows of one run. A number introduced as a reference ("the reference is four eight …") is
  * a card only as a whole: a chance Luhn match on its first 13 digits is not one.
  */
-function singleTurnWindows(r: SpokenRun, tokens: SpokenTokens): PanWindow[] {
+function singleTurnWindows(r: SpokenRun, tokens: SpokenTokens, budget: ReadingBudget): PanWindow[] {
   const joins = ambiguousZeros(r, tokens);
-  let windows = panWindowsReadings(r.digits, r.store.chunkStart, r.offset, joins);
+  let windows = panWindowsReadings(r.digits, r.store.chunkStart, r.offset, joins, budget);
   if (windows.length === 0) return NO_WINDOWS;
   // The words before the number are read only when a window was found (the rare case).
   if (spokenAsReference(tokens.text, r.store.spanStart[r.offset]!)) {
-    windows = panWindowsReadings(r.digits, r.store.chunkStart, r.offset, joins, new WholeRun(r).accept);
+    windows = panWindowsReadings(
+      r.digits,
+      r.store.chunkStart,
+      r.offset,
+      joins,
+      budget,
+      new WholeRun(r).accept,
+    );
   }
   const out: PanWindow[] = [];
   for (const w of windows) out.push({ s: w.s, e: w.e, rule: 'pan.spoken', group: null });

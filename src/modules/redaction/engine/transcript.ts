@@ -23,7 +23,8 @@ const {
   newSpokenState,
   stateIsFresh,
 } = spoken;
-const { panWindowsReadings } = spokenCard;
+const { panWindowsReadings, ReadingBudget } = spokenCard;
+type ReadingBudget = spokenCard.ReadingBudget;
 const { ambiguousZeros } = spokenNumbers;
 const { K, tokenizeSpoken, vocabId } = spokenTokens;
 
@@ -158,7 +159,12 @@ function trailingRun(a: SpokenAnalysis): number {
  * Finds PANs across the parts of one chain and records a window in each part's run. A window may
  * not cut a PAN already found inside one turn; one that contains it replaces it.
  */
-function stitch(chain: Part[], analyses: SpokenAnalysis[], utterances: Utterance[]): void {
+function stitch(
+  chain: Part[],
+  analyses: SpokenAnalysis[],
+  utterances: Utterance[],
+  budget: ReadingBudget,
+): void {
   let digits = '';
   const partOf: number[] = [];
   const offsets: number[] = [];
@@ -196,7 +202,7 @@ function stitch(chain: Part[], analyses: SpokenAnalysis[], utterances: Utterance
     if ((head && head[0] < s) || (tail && tail[1] > e)) return false;
     return utterances[chain[last]!.u]!.end - utterances[chain[first]!.u]!.start <= MAX_SPAN_SECONDS;
   };
-  const windows = panWindowsReadings(digits, chunkStart, 0, joins, accept);
+  const windows = panWindowsReadings(digits, chunkStart, 0, joins, budget, accept);
   for (const w of windows) {
     const group = { score: null };
     for (let k = partOf[w.s]!; k <= partOf[w.e - 1]!; k++) {
@@ -223,6 +229,9 @@ function nextTurn(cur: number, utterances: Utterance[], analyses: SpokenAnalysis
 
 /** Builds maximal chains of turn-crossing runs and stitches each. */
 function stitchAll(utterances: Utterance[], analyses: SpokenAnalysis[]): void {
+  let chars = 0;
+  for (const u of utterances) chars += u.text.length;
+  const budget = new ReadingBudget(chars);
   let i = 0;
   while (i < utterances.length) {
     const r0 = trailingRun(analyses[i]!);
@@ -243,7 +252,7 @@ function stitchAll(utterances: Utterance[], analyses: SpokenAnalysis[]): void {
       wholeLast = a.runs.length === 1 && trailingRun(a) === 0;
       if (!wholeLast) break;
     }
-    if (chain.length >= 2) stitch(chain, analyses, utterances);
+    if (chain.length >= 2) stitch(chain, analyses, utterances, budget);
     i = chain.length >= 2 && !wholeLast ? cur : cur + 1;
   }
 }
