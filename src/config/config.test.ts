@@ -73,4 +73,29 @@ describe('loadConfig', () => {
       loadConfig({ BULWARK_SESSION_IDLE_SECONDS: '2', BULWARK_SESSION_MAX_SECONDS: '3' }).session,
     ).toEqual({ idleSeconds: 2, maxSeconds: 3 });
   });
+
+  it('takes the passkey relying party from the environment; the origin must be on the RP id', () => {
+    expect(loadConfig({}).webauthn).toEqual({
+      rpId: 'localhost',
+      rpName: 'Bulwark',
+      origin: 'http://localhost:8080',
+    });
+    const c = loadConfig({
+      BULWARK_WEBAUTHN_RP_ID: 'example.com',
+      BULWARK_WEBAUTHN_ORIGIN: 'https://bulwark.example.com',
+    });
+    expect(c.webauthn).toMatchObject({ rpId: 'example.com', origin: 'https://bulwark.example.com' });
+    expect(() =>
+      loadConfig({
+        BULWARK_WEBAUTHN_RP_ID: 'example.com',
+        BULWARK_WEBAUTHN_ORIGIN: 'https://badexample.com',
+      }),
+    ).toThrow(/BULWARK_WEBAUTHN_ORIGIN/);
+    expect(() => loadConfig({ BULWARK_WEBAUTHN_RP_ID: 'https://example.com' })).toThrow(
+      /BULWARK_WEBAUTHN_RP_ID/,
+    );
+    expect(() => loadConfig({ BULWARK_WEBAUTHN_ORIGIN: 'http://localhost:8080/console' })).toThrow(
+      /BULWARK_WEBAUTHN_ORIGIN/,
+    );
+  });
 });
