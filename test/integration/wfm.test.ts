@@ -367,6 +367,8 @@ describe('WFM reads: each role sees exactly its slice', () => {
       '2026-11-23T12:30:00.000Z',
     ]);
     expect(agentIds(await listAll(manager, 'absences', '&from=2026-11-11&to=2026-11-30'))).toEqual(['A1']);
+    // A date alone is midnight UTC, whatever the database's time zone.
+    expect(agentIds(await listAll(manager, 'schedules', '&from=2026-11-24&to=2026-11-25'))).toEqual(['A4']);
     const all = await listAll(manager, 'schedules');
     const paged: string[] = [];
     let cursor: string | null = null;

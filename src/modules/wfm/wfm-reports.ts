@@ -88,8 +88,8 @@ async function agentFigures(
     }>`
       select a.id as agent, t.name as team, a.site, i.state, sum(i.seconds)::float8 as seconds
       from wfm_adherence_intervals i join wfm_agents a on a.id = i.agent_ref join teams t on t.id = a.team_id
-      where i.tenant_id = ${tenantId} and i.interval_start >= cast(${from} as timestamptz)
-        and i.interval_start < cast(${to} as timestamptz)
+      where i.tenant_id = ${tenantId} and i.interval_start >= cast(${`${from}T00:00:00Z`} as timestamptz)
+        and i.interval_start < cast(${`${to}T00:00:00Z`} as timestamptz)
       group by a.id, t.name, a.site, i.state`.execute(db);
     for (const r of rows.rows) {
       const e = entry(r);

@@ -95,7 +95,9 @@ type ListSpec = {
   window: (from: string | undefined, to: string | undefined) => RawBuilder<unknown>[];
 };
 
-const asTime = (v: string) => sql`cast(${v} as timestamptz)`;
+/** A date alone means midnight UTC (never the database session's time zone). */
+const asTime = (v: string) =>
+  sql`cast(${/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v} as timestamptz)`;
 const asDate = (v: string) => sql`cast(${dateOf(v)} as date)`;
 /** The UTC calendar date of an ISO date or date-time. */
 function dateOf(v: string): string {
