@@ -249,6 +249,23 @@ describe('WFM import', () => {
     );
     expect(phases).toContain('checking 5/5');
     expect(phases).toContain('writing 5/5');
+    const cli = {
+      tenantId,
+      userId: null,
+      roles: [],
+      sessionId: null,
+      ip: null,
+      requestId: null,
+      channel: 'cli' as const,
+    };
+    const adherencePhases: string[] = [];
+    await h.ctx.wfm.importCsv(cli, 'adherence', adherenceCsv, {
+      file: 'adherence.csv',
+      onProgress: (phase, done, total) => adherencePhases.push(`${phase} ${done}/${total}`),
+    });
+    expect(adherencePhases).toEqual(
+      expect.arrayContaining(['writing 7/7', 'aggregating 0/2', 'aggregating 1/2']),
+    );
   });
 
   it('only wfm_manager and it_admin import; it_admin gets counts, never data', async () => {

@@ -43,7 +43,12 @@ const BATCH = 500;
 const INTERVAL_MS = 15 * 60_000;
 
 export type ImportResult = { kind: WfmKind; rows: number; inserted: number; updated: number };
-export type ImportProgress = (phase: 'checking' | 'writing', done: number, total: number) => void;
+/** Phases: checking rows, writing rows, then (adherence) rebuilding each agent's 15-minute intervals. */
+export type ImportProgress = (
+  phase: 'checking' | 'writing' | 'aggregating',
+  done: number,
+  total: number,
+) => void;
 
 /** The AAD that binds a home address ciphertext to its tenant and agent. */
 export const homeAddressAad = (tenantId: string, agentId: string) =>
@@ -259,7 +264,7 @@ export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps
     actor: Actor,
     parsed: ParsedImport,
     file: string,
-    progress: (done: number) => void,
+    progress: ImportProgress,
   ): Promise<number> {
     const tenantId = actor.tenantId;
     const now = clock.now();
@@ -325,7 +330,7 @@ export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps
           .returning(inserted)
           .execute();
         added += countInserted(out);
-        progress(i + chunk.length);
+        progress('writing', i + chunk.length, parsed.rows.length);
       }
       return added;
     }
@@ -434,9 +439,9 @@ export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps
           break;
       }
       added += countInserted(out);
-      progress(Math.min(parsed.rows.length, i + BATCH));
+      progress('writing', Math.min(parsed.rows.length, i + BATCH), parsed.rows.length);
     }
-    if (parsed.kind === 'adherence') await rebuildIntervals(trx, tenantId, parsed.rows, agents);
+    if (parsed.kind === 'adherence') await rebuildIntervals(trx, tenantId, parsed.rows, agents, progress);
     return added;
   }
 
@@ -450,6 +455,7 @@ export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps
     tenantId: string,
     rows: AdherenceRow[],
     agents: Map<string, { id: string; team_id: string; region: string }>,
+    progress: ImportProgress,
   ): Promise<void> {
     const earliest = new Map<string, number>();
     for (const r of rows) {
@@ -457,7 +463,9 @@ export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps
       const t = r.at.getTime();
       if (!(earliest.get(ref)! <= t)) earliest.set(ref, t);
     }
+    let done = 0;
     for (const [ref, min] of earliest) {
+      progress('aggregating', done++, earliest.size);
       const prev = await trx
         .selectFrom('wfm_adherence_events')
         .select((eb) => eb.fn.max('occurred_at').as('at'))
@@ -553,8 +561,8 @@ export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps
       );
       rows = parsed.rows.length;
       const inserted = await db.transaction().execute(async (trx) => {
-        const added = await write(trx, actor, parsed, file, (done) =>
-          options.onProgress?.('writing', done, rows),
+        const added = await write(trx, actor, parsed, file, (phase, done, total) =>
+          options.onProgress?.(phase, done, total),
         );
         await audit.append(trx, {
           tenantId: actor.tenantId,
