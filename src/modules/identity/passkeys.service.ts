@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
@@ -19,6 +15,17 @@ import type { Keyring } from '../../lib/keyring.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import type { AuthContext, AuthService, RequestMeta, SessionIssued } from './auth.service.ts';
+
+type WebAuthnLib = typeof import('@simplewebauthn/server');
+let webauthnLib: Promise<WebAuthnLib> | undefined;
+/**
+ * The WebAuthn library, loaded on first use: its dependency tree costs about 0.6 s to import, which
+ * every CLI command and server start would otherwise pay whether or not a passkey is involved.
+ */
+const webauthn = (): Promise<WebAuthnLib> => {
+  webauthnLib ??= import('@simplewebauthn/server');
+  return webauthnLib;
+};
 
 /** How long a registration or sign-in challenge may be answered. */
 const CHALLENGE_SECONDS = 5 * 60;
@@ -154,7 +161,7 @@ export function createPasskeysService(deps: Deps) {
       sessionId: auth.sessionId,
       kind: 'registration',
     });
-    return generateRegistrationOptions({
+    return (await webauthn()).generateRegistrationOptions({
       rpName: rp.rpName,
       rpID: rp.rpId,
       userName: auth.username,
@@ -193,9 +200,9 @@ export function createPasskeysService(deps: Deps) {
         details: { errors: [{ pointer: '/response', message: reason }] },
       });
     };
-    let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+    let verified: Awaited<ReturnType<WebAuthnLib['verifyRegistrationResponse']>>;
     try {
-      verified = await verifyRegistrationResponse({
+      verified = await (await webauthn()).verifyRegistrationResponse({
         response: input.response,
         expectedChallenge: challenge,
         expectedOrigin: rp.origin,
@@ -351,7 +358,7 @@ export function createPasskeysService(deps: Deps) {
       sessionId: null,
       kind: 'authentication',
     });
-    return generateAuthenticationOptions({
+    return (await webauthn()).generateAuthenticationOptions({
       rpID: rp.rpId,
       challenge: Buffer.from(challenge, 'base64url'),
       timeout: CHALLENGE_SECONDS * 1000,
@@ -415,9 +422,9 @@ export function createPasskeysService(deps: Deps) {
     }
 
     const stored = Number(cred.counter);
-    let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
+    let info: Awaited<ReturnType<WebAuthnLib['verifyAuthenticationResponse']>>['authenticationInfo'];
     try {
-      const v = await verifyAuthenticationResponse({
+      const v = await (await webauthn()).verifyAuthenticationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: rp.origin,
