@@ -158,6 +158,7 @@ function ladder(floorSet: string, n: number): Array<{ step: string; p50: number;
       devicePosture: 'managed',
       aggregate: false,
       purpose: 'quality review',
+      supervisorPlayback: false,
     },
     entities,
     preparsedPolicySetId: floorSet,
