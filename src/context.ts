@@ -158,6 +158,7 @@ export function wireServices(
     keys: dataKeys,
     audit,
     tokens,
+    teams: users,
     clock,
     maxBytes: config.recordings.maxBytes,
   });
@@ -171,7 +172,7 @@ export function wireServices(
   });
   const cases = createCasesService({ db, audit, clock });
   const retention = createRetentionService({ db, audit, clock, recordings });
-  const wfm = createWfmService({ db, keyring, audit, authorizer, clock });
+  const wfm = createWfmService({ db, keyring, audit, authorizer, teams: users, clock });
   const jobs = createJobQueue({ db, clock });
   const close = async () => {
     try {

@@ -21,7 +21,7 @@ import { KekRetiredError } from '../keys/data-keys.service.ts';
 import { KeyShreddedError, recordingContext, wipe } from '../keys/envelope.ts';
 import { KeyUnwrapError } from '../keys/key-provider.ts';
 import type { TokensService } from '../tokens/tokens.service.ts';
-import type { Actor } from '../users/users.service.ts';
+import type { Actor, UsersService } from '../users/users.service.ts';
 import { BlobNotFoundError, type BlobReader, type BlobStore } from './blob-store.ts';
 import {
   CHUNK_SIZE,
@@ -121,6 +121,7 @@ type Deps = {
   keys: DataKeysService;
   audit: Pick<AuditService, 'append'>;
   tokens: Pick<TokensService, 'tokenize'>;
+  teams: Pick<UsersService, 'ensureTeams'>;
   clock: Clock;
   maxBytes: number;
 };
@@ -161,35 +162,12 @@ const encodeCursor = (r: { started_at: Date; id: string }) =>
 
 /**
  * @example
- * const vault = createRecordingsService({ db, blobs, keys, audit, tokens, clock, maxBytes });
+ * const vault = createRecordingsService({ db, blobs, keys, audit, tokens, teams: users, clock, maxBytes });
  * const rec = await vault.ingest(actor, meta, req.raw);
  * const content = await vault.openContent(rec.id, tenantId); // then content.stream(start, end)
  */
-export function createRecordingsService({ db, blobs, keys, audit, tokens, clock, maxBytes }: Deps) {
+export function createRecordingsService({ db, blobs, keys, audit, tokens, teams, clock, maxBytes }: Deps) {
   const auditActor = (a: Actor) => ({ userId: a.userId, roles: a.roles, sessionId: a.sessionId, ip: a.ip });
-
-  async function ensureTeam(trx: Db, tenantId: string, name: string): Promise<string> {
-    const existing = await trx
-      .selectFrom('teams')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (existing) return existing.id;
-    const id = newId();
-    await trx
-      .insertInto('teams')
-      .values({ id, tenant_id: tenantId, name })
-      .onConflict((oc) => oc.columns(['tenant_id', 'name']).doNothing())
-      .execute();
-    const row = await trx
-      .selectFrom('teams')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('name', '=', name)
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
 
   async function casesOf(ids: string[]): Promise<Map<string, string[]>> {
     const map = new Map<string, string[]>();
@@ -331,7 +309,7 @@ export function createRecordingsService({ db, blobs, keys, audit, tokens, clock,
     }
     try {
       await db.transaction().execute(async (trx) => {
-        const teamId = await ensureTeam(trx, tenantId, input.team);
+        const teamId = (await teams.ensureTeams(trx, tenantId, [input.team])).get(input.team)!;
         await trx
           .insertInto('recordings')
           .values({

@@ -52,6 +52,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 export const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 const DEFAULT_PAGE = 50;
+const TEAM_BATCH = 500;
 
 type Deps = { db: Kysely<Database>; audit: Pick<AuditService, 'append'>; clock: Clock; mfaRequired: boolean };
 
@@ -142,21 +143,31 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
     if (!pw.ok) throw new AppError('PASSWORD_REJECTED', pw.message, { details: { reason: pw.code } });
   }
 
-  async function ensureTeams(trx: Transaction<Database>, tenantId: string, names: string[]) {
-    const ids: string[] = [];
-    for (const name of [...new Set(names)]) {
+  /**
+   * Team ids by name, creating the teams that do not exist yet (in the caller's transaction). The
+   * one place teams are created: users, recordings and WFM imports all name teams this way.
+   */
+  async function ensureTeams(
+    trx: Kysely<Database> | Transaction<Database>,
+    tenantId: string,
+    names: readonly string[],
+  ): Promise<Map<string, string>> {
+    const unique = [...new Set(names)];
+    const ids = new Map<string, string>();
+    for (let i = 0; i < unique.length; i += TEAM_BATCH) {
+      const chunk = unique.slice(i, i + TEAM_BATCH);
       await trx
         .insertInto('teams')
-        .values({ id: newId(), tenant_id: tenantId, name })
+        .values(chunk.map((name) => ({ id: newId(), tenant_id: tenantId, name })))
         .onConflict((oc) => oc.columns(['tenant_id', 'name']).doNothing())
         .execute();
-      const row = await trx
+      const rows = await trx
         .selectFrom('teams')
-        .select('id')
+        .select(['id', 'name'])
         .where('tenant_id', '=', tenantId)
-        .where('name', '=', name)
-        .executeTakeFirstOrThrow();
-      ids.push(row.id);
+        .where('name', 'in', chunk)
+        .execute();
+      for (const r of rows) ids.set(r.name, r.id);
     }
     return ids;
   }
@@ -187,7 +198,7 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
           must_change_password: input.mustChangePassword ?? false,
         })
         .execute();
-      const teamIds = await ensureTeams(trx, actor.tenantId, input.teams);
+      const teamIds = [...(await ensureTeams(trx, actor.tenantId, input.teams)).values()];
       if (teamIds.length > 0)
         await trx
           .insertInto('user_teams')
@@ -391,7 +402,7 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
         details.rolesAfter = roles.join(',');
       }
       if (change.teams) {
-        const teamIds = await ensureTeams(trx, actor.tenantId, change.teams);
+        const teamIds = [...(await ensureTeams(trx, actor.tenantId, change.teams)).values()];
         await trx.deleteFrom('user_teams').where('user_id', '=', userId).execute();
         if (teamIds.length > 0)
           await trx
@@ -452,6 +463,7 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
     );
 
   return {
+    ensureTeams,
     createUser,
     getUser,
     getByUsername,

@@ -22,7 +22,7 @@ import type {
   ResourceSlice,
 } from '../access/authorizer.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import type { Actor } from '../users/users.service.ts';
+import type { Actor, UsersService } from '../users/users.service.ts';
 import {
   type AdherenceRow,
   type ColumnMapping,
@@ -202,38 +202,18 @@ type Deps = {
   keyring: Pick<Keyring, 'encryptField'>;
   audit: Pick<AuditService, 'append' | 'appendNow'>;
   authorizer: Pick<Authorizer, 'authorize'>;
+  teams: Pick<UsersService, 'ensureTeams'>;
   clock: Clock;
 };
 
 /**
  * @example
- * const wfm = createWfmService({ db, keyring, audit, authorizer, clock });
+ * const wfm = createWfmService({ db, keyring, audit, authorizer, teams: users, clock });
  * await wfm.importCsv(actor, 'schedules', csvText, { file: 'schedules.csv' });
  * const page = await wfm.list('schedules', principal, { team: 'Team A' });
  */
-export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps) {
+export function createWfmService({ db, keyring, audit, authorizer, teams: teamDirectory, clock }: Deps) {
   const auditActor = (a: Actor) => ({ userId: a.userId, roles: a.roles, sessionId: a.sessionId, ip: a.ip });
-
-  async function ensureTeams(trx: Db, tenantId: string, names: string[]): Promise<Map<string, string>> {
-    const unique = [...new Set(names)];
-    const map = new Map<string, string>();
-    for (let i = 0; i < unique.length; i += BATCH) {
-      const chunk = unique.slice(i, i + BATCH);
-      await trx
-        .insertInto('teams')
-        .values(chunk.map((name) => ({ id: newId(), tenant_id: tenantId, name })))
-        .onConflict((oc) => oc.columns(['tenant_id', 'name']).doNothing())
-        .execute();
-      const rows = await trx
-        .selectFrom('teams')
-        .select(['id', 'name'])
-        .where('tenant_id', '=', tenantId)
-        .where('name', 'in', chunk)
-        .execute();
-      for (const r of rows) map.set(r.name, r.id);
-    }
-    return map;
-  }
 
   /** Agents by external id; an id the tenant does not have is a problem on its line. */
   async function resolveAgents(
@@ -287,7 +267,7 @@ export function createWfmService({ db, keyring, audit, authorizer, clock }: Deps
         if (r.username && !users.has(r.username) && issues.length < MAX_ISSUES)
           issues.push({ line: r.line, column: 'username', message: 'no Bulwark user has this username' });
       if (issues.length > 0) throw importError(file, issues);
-      const teams = await ensureTeams(
+      const teams = await teamDirectory.ensureTeams(
         trx,
         tenantId,
         parsed.rows.map((r) => r.team),
