@@ -144,24 +144,26 @@ export function createTokensService({ db, keyring, audit, clock }: Deps) {
           created_by: actor.userId,
         })
         // A concurrent first tokenization of the same value may have won the race (PostgreSQL):
-        // the unique fingerprint index makes this insert a no-op, and its row is used instead.
-        .onConflict((oc) =>
-          oc
-            .columns(['tenant_id', 'entity_type', 'kind', 'fingerprint'])
-            .where('fingerprint', 'is not', null)
-            .doNothing(),
-        )
+        // this insert becomes a no-op and the winner's row is used instead. No conflict target: an
+        // FF1 token is the same string for the same value, so the race can trip the (tenant, token)
+        // index before the fingerprint index, and either must end the same way.
+        .onConflict((oc) => oc.doNothing())
         .returning('id')
         .executeTakeFirst();
-      if (!inserted && fp !== null) {
-        const winner = await trx
-          .selectFrom('token_vault')
-          .select(['id', 'token', 'expires_at'])
-          .where('tenant_id', '=', actor.tenantId)
-          .where('fingerprint', '=', fp)
-          .where('entity_type', '=', type)
-          .where('kind', '=', mode)
-          .executeTakeFirstOrThrow();
+      if (!inserted) {
+        const winner =
+          fp === null
+            ? undefined
+            : await trx
+                .selectFrom('token_vault')
+                .select(['id', 'token', 'expires_at'])
+                .where('tenant_id', '=', actor.tenantId)
+                .where('fingerprint', '=', fp)
+                .where('entity_type', '=', type)
+                .where('kind', '=', mode)
+                .executeTakeFirst();
+        // No winner by fingerprint: a random token taken between the check and the insert (rare).
+        if (!winner) throw new AppError('CONFLICT', 'Could not allocate a free token; try again.');
         await appendCreate(trx, actor, winner.id, { mode, type, deterministic, reused: true });
         return { token: winner.token, expiresAt: winner.expires_at?.toISOString() ?? null };
       }
