@@ -13,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.ts';
+import { AppError } from '../lib/errors.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { authRoutes } from '../modules/identity/auth.routes.ts';
 import { passkeysRoutes } from '../modules/identity/passkeys.routes.ts';
@@ -26,10 +27,11 @@ import { tokensRoutes } from '../modules/tokens/tokens.routes.ts';
 import { usersRoutes } from '../modules/users/users.routes.ts';
 import { wfmRoutes } from '../modules/wfm/wfm.routes.ts';
 import { registerAuth } from './auth.plugin.ts';
+import { registerConsole } from './console.ts';
 import { registerHealth } from './health.ts';
 import { createLoggerOptions } from './logger.ts';
 import { createMetrics, registerMetrics } from './metrics.ts';
-import { registerProblemHandlers } from './problem.ts';
+import { registerProblemHandlers, sendProblem, toAppError } from './problem.ts';
 
 const VERSION = '0.1.0';
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,100}$/;
@@ -38,6 +40,8 @@ export type BuildAppOptions = {
   /** pino destination for tests that inspect log lines; defaults to stdout. */
   logStream?: NodeJS.WritableStream;
   isShuttingDown?: () => boolean;
+  /** Folder of the built web console; defaults to web/dist. */
+  consoleDir?: string;
 };
 
 /** Builds the HTTP API on an already opened context. Listening is the caller's job. */
@@ -64,6 +68,15 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       return typeof inbound === 'string' && REQUEST_ID_RE.test(inbound) ? inbound : crypto.randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // A URL Fastify cannot decode (bad percent-encoding) is a problem+json 400 like any bad input.
+    frameworkErrors: (error, req, reply) =>
+      sendProblem(
+        reply,
+        req,
+        error.code === 'FST_ERR_BAD_URL'
+          ? new AppError('MALFORMED_REQUEST', 'The URL is not valid percent-encoding.')
+          : toAppError(error),
+      ),
   }).withTypeProvider<ZodTypeProvider>();
   // Every route and what it declares, for the route-coverage test and for reviewers.
   const routeTable: Array<{ method: string; url: string; action: string | undefined }> = [];
@@ -167,5 +180,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     authorizer: ctx.authorizer,
     audit: ctx.audit,
   });
+  registerConsole(app, options.consoleDir);
   return app;
 }

@@ -15,6 +15,9 @@ export const PUBLIC_ROUTES = new Set([
   'GET /readyz',
   'GET /metrics',
   'GET /openapi.json',
+  // The web console's static files and index page: no data, every API call it makes is authorized.
+  'GET /',
+  'GET /*',
   'POST /v1/auth/login',
   'POST /v1/auth/mfa',
   // Passwordless sign-in: a challenge, then a user-verified passkey assertion (lockout and audit as for /mfa).

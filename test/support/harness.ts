@@ -56,7 +56,10 @@ export type Harness = {
 };
 
 /** A migrated database, a key dir in a temp folder, the services and the HTTP app. */
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function createHarness(
+  env: Record<string, string> = {},
+  appOptions: { consoleDir?: string } = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-test-'));
   let drop: (() => Promise<void>) | undefined;
   let database: DatabaseHandle;
@@ -83,7 +86,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       cb();
     },
   });
-  const app = await buildApp(ctx, { logStream });
+  const app = await buildApp(ctx, { logStream, ...appOptions });
   await app.ready();
   return {
     ctx,

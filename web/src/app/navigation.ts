@@ -1,0 +1,22 @@
+/**
+ * The console's screens and the capability each needs. Capabilities come from the server
+ * (GET /v1/me, computed by the same Cedar policies that guard the API), so the console never
+ * offers a screen whose API calls the caller would be refused.
+ */
+export const SCREENS = [
+  { path: '/overview', label: 'Security overview', capability: 'overview' },
+  { path: '/audit', label: 'Audit log', capability: 'audit' },
+  { path: '/users', label: 'Users and roles', capability: 'users' },
+  { path: '/redaction', label: 'Redaction workbench', capability: 'redaction' },
+  { path: '/tokens', label: 'Token vault', capability: 'tokens' },
+  { path: '/recordings', label: 'Recordings', capability: 'recordings' },
+  { path: '/cases', label: 'Investigation cases', capability: 'cases' },
+  { path: '/keys', label: 'Keys', capability: 'keys' },
+  { path: '/account', label: 'My account', capability: null },
+] as const;
+
+export type ScreenPath = (typeof SCREENS)[number]['path'];
+
+export function visibleScreens(capabilities: readonly string[]) {
+  return SCREENS.filter((s) => s.capability === null || capabilities.includes(s.capability));
+}

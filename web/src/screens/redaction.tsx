@@ -1,0 +1,6 @@
+import { PageHeader } from '../components/ui';
+
+// Being built in this change (issue 5); replaced before it lands.
+export function RedactionScreen() {
+  return <PageHeader title="Redaction workbench" />;
+}
