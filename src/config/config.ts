@@ -50,6 +50,8 @@ const envSchema = z
       .regex(/^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, 'BULWARK_AUDIT_ORIGIN must look like host/path (no scheme)')
       .default('bulwark.local/audit'),
     BULWARK_AUDIT_CHECKPOINT_MS: z.coerce.number().int().min(50).max(1000).default(250),
+    BULWARK_CONSOLE_DIR: z.string().min(1).optional(),
+    BULWARK_CONSOLE_DEV: booleanFlag.default(false),
     BULWARK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BULWARK_TRUST_PROXY: z
       .string()
@@ -149,6 +151,8 @@ export type Config = {
   metricsToken: string | undefined;
   audit: { origin: string; checkpointIntervalMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The web console: the built folder served at / (default web/dist), or Vite's dev middleware. */
+  console: { dir: string | undefined; dev: boolean };
   /** Reverse proxies whose X-Forwarded-For is believed; empty: none. */
   trustProxy: string[];
   /** Secure flag on the session cookie: always under in-process TLS, and when set behind a TLS proxy. */
@@ -223,6 +227,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.BULWARK_METRICS_TOKEN,
     audit: { origin: e.BULWARK_AUDIT_ORIGIN, checkpointIntervalMs: e.BULWARK_AUDIT_CHECKPOINT_MS },
     logLevel: e.BULWARK_LOG_LEVEL,
+    console: {
+      dir: e.BULWARK_CONSOLE_DIR ? path.resolve(e.BULWARK_CONSOLE_DIR) : undefined,
+      dev: e.BULWARK_CONSOLE_DEV,
+    },
     trustProxy: e.BULWARK_TRUST_PROXY,
     secureCookies:
       e.BULWARK_COOKIE_SECURE === 'auto'

@@ -180,6 +180,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     authorizer: ctx.authorizer,
     audit: ctx.audit,
   });
-  registerConsole(app, options.consoleDir);
+  registerConsole(app, options.consoleDir ?? config.console.dir);
   return app;
 }
