@@ -27,7 +27,7 @@ import { tokensRoutes } from '../modules/tokens/tokens.routes.ts';
 import { usersRoutes } from '../modules/users/users.routes.ts';
 import { wfmRoutes } from '../modules/wfm/wfm.routes.ts';
 import { registerAuth } from './auth.plugin.ts';
-import { registerConsole } from './console.ts';
+import { registerConsole, registerConsoleDev } from './console.ts';
 import { registerHealth } from './health.ts';
 import { createLoggerOptions } from './logger.ts';
 import { createMetrics, registerMetrics } from './metrics.ts';
@@ -180,6 +180,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     authorizer: ctx.authorizer,
     audit: ctx.audit,
   });
-  registerConsole(app, options.consoleDir ?? config.console.dir);
+  if (config.console.dev) await registerConsoleDev(app);
+  else registerConsole(app, options.consoleDir ?? config.console.dir);
   return app;
 }

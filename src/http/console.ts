@@ -74,3 +74,32 @@ export function registerConsole(app: FastifyInstance, distDir: string = DEFAULT_
   app.get('/', options, async (_req, reply) => serve('/', reply));
   app.get('/*', options, async (req, reply) => serve(req.url.split('?')[0] ?? '/', reply));
 }
+
+/**
+ * `npm run dev`: Vite's dev middleware inside this same server (hot module reload, no second
+ * server, same origin and cookies as production). Dev only: Vite's client needs inline scripts,
+ * so the console's pages go out without the CSP here; API responses keep every header.
+ */
+export async function registerConsoleDev(
+  app: FastifyInstance,
+  webDir: string = path.dirname(DEFAULT_CONSOLE_DIR),
+) {
+  const { createServer } = await import('vite');
+  const vite = await createServer({
+    root: webDir,
+    configFile: path.join(webDir, 'vite.config.ts'),
+    server: { middlewareMode: true, hmr: { server: app.server } },
+    appType: 'spa',
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    const urlPath = req.url.split('?')[0] ?? '/';
+    if (req.method !== 'GET' || isApiPath(urlPath)) return done();
+    reply.hijack();
+    reply.raw.removeHeader('content-security-policy');
+    vite.middlewares(req.raw, reply.raw, () => {
+      reply.raw.statusCode = 404;
+      reply.raw.end();
+    });
+  });
+  app.addHook('onClose', async () => vite.close());
+}

@@ -96,3 +96,19 @@ describe('web console files', () => {
     expect(r.body).toContain('npm run build:console');
   });
 });
+
+describe('npm run dev (Vite middleware in the same server)', () => {
+  it('serves the console through Vite with hot reload, and the API beside it unchanged', async () => {
+    const dev = await createHarness({ BULWARK_CONSOLE_DEV: 'true' });
+    try {
+      const page = await get('/', dev);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('/@vite/client');
+      const me = await get('/v1/me', dev);
+      expect(me.statusCode).toBe(401);
+      expect(me.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    } finally {
+      await dev.close();
+    }
+  });
+});
