@@ -79,8 +79,17 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('Serve the API (what `npm start` runs); configuration comes from BULWARK_* variables')
-    .action(async () => {
-      const config = loadConfig();
+    .option(
+      '--demo',
+      'serve a seeded synthetic contact center from a separate folder (BULWARK_DEMO_DATA_DIR, default .bulwark-demo beside the data dir); never touches real data',
+    )
+    .action(async (opts) => {
+      const print = (line: string) => process.stdout.write(`${line}\n`);
+      // The demo reads BULWARK_DEMO_DATA_DIR, which the server's own configuration does not know.
+      const demo = opts.demo
+        ? await (await import('../demo/serve-demo.ts')).prepareDemo(process.env, print)
+        : undefined;
+      const config = demo?.config ?? loadConfig();
       // Listen for signals before starting, so a SIGTERM during start-up still shuts down in order.
       let received: string | undefined;
       let onSignal: ((signal: string) => void) | undefined;
@@ -90,7 +99,8 @@ export function buildProgram(): Command {
       };
       process.once('SIGTERM', handler);
       process.once('SIGINT', handler);
-      const server = await startServer(config, (line) => process.stdout.write(`${line}\n`));
+      const server = await startServer(config, print);
+      demo?.printBanner(server.url);
       await new Promise<void>((resolve) => {
         onSignal = (signal) => {
           server.shutdown(signal).then(resolve, (e) => {
@@ -194,6 +204,23 @@ export function buildProgram(): Command {
         const user = await ctx.users.requireByUsername(actor.tenantId, username);
         await ctx.users.unlock(actor, user.id);
         writeOut(`unlocked ${username}\n`);
+      });
+    });
+
+  users
+    .command('reset-mfa <username>')
+    .description(
+      'Reset a user’s MFA after confirming their identity: TOTP, recovery codes and passkeys are removed, sessions end, and the next sign-in enrols again',
+    )
+    .addOption(tenantOption())
+    .action(async (username, opts) => {
+      await withContext('bulwark users reset-mfa', async (ctx) => {
+        const actor = await cliActor(ctx, opts.tenant);
+        const user = await ctx.users.requireByUsername(actor.tenantId, username);
+        const r = await ctx.users.resetMfa(actor, user.id);
+        writeOut(
+          `reset MFA of ${username}: ${r.removedPasskeys} passkey(s) and ${r.removedRecoveryCodes} recovery code(s) removed, ${r.revokedSessions} session(s) revoked\n`,
+        );
       });
     });
 
