@@ -1,7 +1,7 @@
 /**
  * Entry points of the engine: find sensitive entities in a text and redact them under a policy.
  */
-import { applyOperators, type RedactionPolicy } from './mask.ts';
+import { applyOperatorsText, type RedactionPolicy } from './mask.ts';
 import { detectSpoken } from './spoken.ts';
 import { detectStructured, type StructuredOptions } from './structured.ts';
 import type { Finding } from './types.ts';
@@ -79,5 +79,5 @@ export function redactText(
   options?: DetectOptions,
 ): { text: string; findings: Finding[] } {
   const findings = detect(text, options);
-  return { text: applyOperators(text, findings, policy).text, findings };
+  return { text: applyOperatorsText(text, findings, policy), findings };
 }

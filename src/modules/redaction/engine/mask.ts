@@ -206,6 +206,36 @@ export function applyOperators(
   return { text: parts.join(''), replacements };
 }
 
+/** Whether the findings are sorted by start and none overlaps the next (what `detect` returns). */
+function disjointInOrder(findings: readonly Finding[]): boolean {
+  for (let i = 1; i < findings.length; i++) if (findings[i]!.start < findings[i - 1]!.end) return false;
+  return true;
+}
+
+/**
+ * `applyOperators(text, findings, policy).text`, without building the replacement list: the text
+ * redactors (`redactText`, `redactCall`) only keep the text. Findings that are already in order and
+ * disjoint (as `detect` returns them) are applied as they are, which is what merging them gives.
+ * @throws RangeError for a finding outside the text; PolicyError for a short hash key
+ */
+export function applyOperatorsText(
+  text: string,
+  findings: readonly Finding[],
+  policy?: RedactionPolicy,
+): string {
+  if (findings.length === 0) return text;
+  for (let i = 0; i < findings.length; i++) checkFinding(findings[i]!, i, text.length);
+  const merged = disjointInOrder(findings) ? findings : mergeOverlaps(findings);
+  let out = '';
+  let pos = 0;
+  for (let i = 0; i < merged.length; i++) {
+    const f = merged[i]!;
+    out += text.slice(pos, f.start) + replaceValue(f.type, text.slice(f.start, f.end), policy);
+    pos = f.end;
+  }
+  return out + text.slice(pos);
+}
+
 const KINDS = ['redact', 'mask', 'hash', 'tokenize', 'drop'] as const;
 const FIELDS: Record<(typeof KINDS)[number], readonly string[]> = {
   redact: ['kind'],

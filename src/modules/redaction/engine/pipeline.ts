@@ -8,7 +8,7 @@ import type { Finding } from './types.ts';
 
 // Module-local copies: some loaders (vitest, tsx) turn each imported binding read into a getter call.
 const { mergeFindings } = detectModule;
-const { applyOperators } = mask;
+const { applyOperatorsText } = mask;
 const { detectStructured } = structured;
 const { analyzeTranscript, audioSpans } = transcript;
 
@@ -93,7 +93,7 @@ export function redactCall(
 ): Array<{ utterance: Utterance; result: UtteranceResult }> {
   return detectCall(utterances).map((result) => {
     const u = utterances[result.index]!;
-    const text = applyOperators(u.text, result.findings, policy).text;
+    const text = applyOperatorsText(u.text, result.findings, policy);
     const redacted: Utterance = { ...u, text };
     if (u.words) redacted.words = redactWords(u.text, u.words, result.findings);
     return { utterance: redacted, result };
@@ -103,6 +103,11 @@ export function redactCall(
 /** Each word copied, or replaced by `[TYPE]` when it lies in a finding (words are located in order). */
 function redactWords(text: string, words: UtteranceWord[], findings: Finding[]): UtteranceWord[] {
   const out: UtteranceWord[] = [];
+  // A turn with nothing found (most turns) keeps every word: no need to locate them.
+  if (findings.length === 0) {
+    for (let k = 0; k < words.length; k++) out.push({ ...words[k]! });
+    return out;
+  }
   let cursor = 0;
   for (const w of words) {
     const at = locate(text, w.w, cursor);

@@ -300,7 +300,11 @@ export function analyzeTranscript(
   analyses.forEach((a, index) => {
     const speaker = utterances[index]!.speaker;
     // A PAN's follow-up (expiry, CVV with no cue) is only looked for in the same speaker's turns.
-    const saved = speaker === panSpeaker ? null : { ...state };
+    // (Only the three fields restored below are saved: copying the whole state per turn cost time.)
+    const saved = speaker !== panSpeaker;
+    const savedPanEndAt = state.panEndAt;
+    const savedExpiryAfterPan = state.expiryAfterPan;
+    const savedCvvAfterPan = state.cvvAfterPan;
     if (saved) state.panEndAt = Number.NEGATIVE_INFINITY;
     // A turn no stitched window touches, classified from a state that reaches nothing in it, gets
     // exactly its single-text findings: those are classified once.
@@ -313,9 +317,9 @@ export function analyzeTranscript(
     }
     if (findings.some((f) => f.type === 'PAN')) panSpeaker = speaker;
     else if (saved) {
-      state.panEndAt = saved.panEndAt;
-      state.expiryAfterPan = saved.expiryAfterPan;
-      state.cvvAfterPan = saved.cvvAfterPan;
+      state.panEndAt = savedPanEndAt;
+      state.expiryAfterPan = savedExpiryAfterPan;
+      state.cvvAfterPan = savedCvvAfterPan;
     }
     if (findings.length > 0) out.push({ index, findings });
   });
