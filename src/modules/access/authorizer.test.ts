@@ -55,16 +55,19 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'me.read': ['UserAccount'],
   'auth.logout': ['UserAccount'],
   'auth.changePassword': ['UserAccount'],
+  'auth.stepUp': ['UserAccount'],
   'user.list': ['UserAccount'],
   'user.read': ['UserAccount'],
   'user.create': ['UserAccount'],
   'user.update': ['UserAccount'],
   'user.revokeSessions': ['UserAccount'],
   'user.unlock': ['UserAccount'],
+  'user.resetMfa': ['UserAccount'],
   'audit.read': ['AuditLog'],
   'audit.checkpoint.read': ['AuditLog'],
   'config.read': ['System'],
   'config.write': ['System'],
+  'overview.read': ['System'],
   'content.detect': ['System'],
   'content.redact': ['System'],
   'token.create': ['System'],
@@ -176,6 +179,7 @@ const SELF: RoleTable = {
   'me.read UserAccount': { own: ['self-account'] },
   'auth.logout UserAccount': { own: ['self-account'] },
   'auth.changePassword UserAccount': { own: ['self-account'] },
+  'auth.stepUp UserAccount': { own: ['self-account'] },
   'user.read UserAccount': { own: ['self-account'] },
 };
 
@@ -196,6 +200,7 @@ const governance = (ids: readonly string[]) => ({
 });
 const complianceCases = { assignedToMe: ['compliance-cases'], assignedToOther: ['compliance-cases'] };
 const auditors = { sameTenant: ['audit-readers'] };
+const overview = { sameTenant: ['security-overview-readers'] };
 
 const MATRIX: Readonly<Record<Role, RoleTable>> = {
   agent: {
@@ -241,6 +246,8 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'user.update UserAccount': { sameTeam: itUsers.sameTeam, otherTeam: itUsers.otherTeam },
     'user.revokeSessions UserAccount': itUsers,
     'user.unlock UserAccount': itUsers,
+    'user.resetMfa UserAccount': { sameTeam: itUsers.sameTeam, otherTeam: itUsers.otherTeam },
+    'overview.read System': overview,
     'config.read System': { sameTenant: ['it-admin-config'] },
     'config.write System': { sameTenant: ['it-admin-config'] },
     'audit.checkpoint.read AuditLog': { sameTenant: ['it-admin-audit-checkpoint'] },
@@ -267,6 +274,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     ...SELF,
     'audit.read AuditLog': auditors,
     'audit.checkpoint.read AuditLog': auditors,
+    'overview.read System': overview,
     'recording.play Recording': casePlay,
     'recording.play Transcript': casePlay,
     'recording.download Recording': casePlay,
@@ -295,6 +303,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     ...SELF,
     'audit.read AuditLog': auditors,
     'audit.checkpoint.read AuditLog': auditors,
+    'overview.read System': overview,
     'recording.play Recording': securityPlay,
     'recording.play Transcript': securityPlay,
     'recording.read Recording': { assignedCase: ['security-case-recordings'] },
@@ -348,6 +357,8 @@ function expectedForbids(role: Role, action: Action, relation: Relation, staleMf
   // 'otherTenant' resources carry the principal's own id (see buildResource), so self-change trips too.
   if (action === 'user.update' && (relation === 'own' || relation === 'otherTenant'))
     ids.push('no-self-privilege-change');
+  if (action === 'user.resetMfa' && (relation === 'own' || relation === 'otherTenant'))
+    ids.push('no-self-mfa-reset');
   return ids.sort();
 }
 
@@ -612,7 +623,7 @@ describe('guardrails', () => {
         // user.update targets someone else: changing one's own privileges is forbidden in any tenant.
         const relation = content
           ? 'assignedCase'
-          : action === 'user.update'
+          : action === 'user.update' || action === 'user.resetMfa'
             ? 'sameTeam'
             : relationsOf(type)[0]!;
         const own = buildResource(type, relation);
@@ -776,6 +787,7 @@ describe('createAuthorizer start-up checks', () => {
       'it-admin-no-employee-data-or-content',
       'it-admin-recording-intake',
       'it-admin-users',
+      'no-self-mfa-reset',
       'no-self-privilege-change',
       'qa-team-recordings',
       'recording-listers',
@@ -783,6 +795,7 @@ describe('createAuthorizer start-up checks', () => {
       'redaction-service',
       'security-assigned-cases',
       'security-case-recordings',
+      'security-overview-readers',
       'self-account',
       'supervisor-team-accounts',
       'supervisor-team-employee-data',

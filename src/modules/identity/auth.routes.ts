@@ -35,6 +35,10 @@ const meResponse = z.object({
   passwordChangeRequired: z.boolean(),
 });
 
+const stepUpResponse = z.object({
+  mfaAt: z.string().describe("The session's new MFA time (ISO 8601)"),
+});
+
 type Opts = {
   auth: AuthService;
   rateLimitPerMinute: number;
@@ -162,6 +166,42 @@ export const authRoutes: FastifyPluginAsyncZod<Opts> = async (
       await auth.changePassword(req.auth!, req.body, meta(req));
       return reply.code(204).send(null);
     },
+  );
+
+  app.post(
+    '/v1/auth/step-up',
+    {
+      config: {
+        access: {
+          action: 'auth.stepUp',
+          allowDuringPasswordChange: false,
+          resource: (req) => selfResource(req),
+        },
+        rateLimit,
+      },
+      bodyLimit: 8 * 1024,
+      schema: {
+        tags: ['auth'],
+        operationId: 'stepUpMfa',
+        summary:
+          "Re-verify your second factor (TOTP or a recovery code) in this session; refreshes the session's MFA time",
+        description:
+          'Actions behind the fresh-MFA guardrail (recording playback, detokenization, passkey management) ' +
+          'need an MFA check within 15 minutes. Send exactly one of code or recoveryCode. Same lockout and ' +
+          'replay rules as POST /v1/auth/mfa; a wrong code is 401 INVALID_MFA_CODE (the session stays valid).',
+        body: z
+          .strictObject({
+            code: z.string().min(1).max(16).optional().describe('Current code from the authenticator app'),
+            recoveryCode: z.string().min(1).max(64).optional().describe('A single-use recovery code'),
+          })
+          .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), {
+            message: 'send exactly one of code or recoveryCode',
+            path: ['code'],
+          }),
+        response: { 200: stepUpResponse },
+      },
+    },
+    async (req) => auth.stepUp(req.auth!, req.body, meta(req)),
   );
 
   app.get(

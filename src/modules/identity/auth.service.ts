@@ -709,6 +709,110 @@ export function createAuthService(deps: Deps) {
   }
 
   /**
+   * Step-up MFA inside a signed-in session: re-verifies the caller's own TOTP code or one of their
+   * recovery codes and sets the session's MFA time to now, so actions behind the fresh-MFA
+   * guardrail (playback, detokenization, passkey management) become available again without a new
+   * sign-in. Same rules as {@link completeMfa}: an attempt is reserved against the lockout counter
+   * before any verification, the TOTP step is claimed by compare-and-set (a code is single-use
+   * across sign-in and step-up), recovery codes are single-use, failures count toward lockout, and
+   * every outcome is audited as `auth.stepUp`.
+   */
+  async function stepUp(
+    auth: AuthContext,
+    input: { code?: string | undefined; recoveryCode?: string | undefined },
+    meta: RequestMeta,
+  ): Promise<{ mfaAt: string }> {
+    if ((input.code === undefined) === (input.recoveryCode === undefined)) {
+      throw new AppError('VALIDATION_FAILED', 'Send exactly one of code (TOTP) or recoveryCode.', {
+        details: { errors: [{ pointer: '/body/code', message: 'exactly one of code or recoveryCode' }] },
+      });
+    }
+    const enrolment = await db
+      .selectFrom('users')
+      .select(['totp_enrolled_at'])
+      .where('id', '=', auth.userId)
+      .executeTakeFirstOrThrow();
+    if (enrolment.totp_enrolled_at === null) {
+      // Nothing to verify against (MFA not required here, or reset since): not a failed attempt.
+      throw new AppError(
+        'CONFLICT',
+        'No authenticator app is enrolled for this account; sign out and sign in again to enrol one.',
+      );
+    }
+    const reservation = await db.transaction().execute((trx) => reserveAttempt(trx, auth.userId, meta));
+    if (reservation.locked) {
+      await auditRefusal(auth.tenantId, 'auth.stepUp', auth.userId, 'account_locked', meta);
+      throw locked(reservation.locked);
+    }
+    const now = clock.now();
+    const actor = { userId: auth.userId, roles: auth.roles, sessionId: auth.sessionId, ip: meta.ip };
+    const r = await db.transaction().execute(async (trx) => {
+      const user = await trx
+        .selectFrom('users')
+        .select(['id', 'tenant_id', 'totp_secret_enc', 'totp_last_step'])
+        .where('id', '=', auth.userId)
+        .executeTakeFirstOrThrow();
+      let method: 'totp' | 'recovery_code';
+      if (input.recoveryCode !== undefined) {
+        method = 'recovery_code';
+        const used = await trx
+          .updateTable('recovery_codes')
+          .set({ used_at: now })
+          .where('user_id', '=', user.id)
+          .where('code_hash', '=', recoveryDigest(user.tenant_id, input.recoveryCode))
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(used.numUpdatedRows) !== 1) return { failed: 'invalid_recovery_code' as const };
+      } else {
+        method = 'totp';
+        if (user.totp_secret_enc === null) return { failed: 'totp_not_enrolled' as const };
+        const check = verifyTotp({
+          secret: keyring.decryptField(user.tenant_id, user.totp_secret_enc, totpAad(user.id)),
+          code: input.code!,
+          lastUsedStep: Number(user.totp_last_step),
+          now: now.getTime(),
+        });
+        if (!check.ok) return { failed: `totp_${check.reason}` as const };
+        // Compare-and-set on the last step: two parallel requests with one code cannot both win.
+        const claimed = await trx
+          .updateTable('users')
+          .set({ totp_last_step: check.step })
+          .where('id', '=', user.id)
+          .where('totp_last_step', '<', check.step)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) return { failed: 'totp_replayed' as const };
+      }
+      const refreshed = await trx
+        .updateTable('sessions')
+        .set({ mfa_at: now })
+        .where('id', '=', auth.sessionId)
+        .where('user_id', '=', auth.userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      // Revoked between authentication and here: roll the factor back with the transaction.
+      if (Number(refreshed.numUpdatedRows) !== 1)
+        throw new AppError('SESSION_EXPIRED', 'The session has ended. Sign in again.');
+      await trx.updateTable('users').set({ failed_attempts: 0 }).where('id', '=', user.id).execute();
+      await audit.append(trx, {
+        tenantId: auth.tenantId,
+        action: 'auth.stepUp',
+        outcome: 'success',
+        actor,
+        resource: { type: 'UserAccount', id: auth.userId },
+        requestId: meta.requestId,
+        details: { method },
+      });
+      return { failed: null };
+    });
+    if (r.failed) {
+      const lockedUntil = await recordFailure(auth.userId, auth.tenantId, meta, 'auth.stepUp', r.failed);
+      if (lockedUntil) throw locked(lockedUntil);
+      throw new AppError('INVALID_MFA_CODE', 'The authentication code is not valid.');
+    }
+    return { mfaAt: now.toISOString() };
+  }
+
+  /**
    * The sign-in steps other factors (passkeys) share with password + TOTP, so lockout, failure
    * counting, refusal audit and session issuance stay one implementation.
    */
@@ -722,7 +826,7 @@ export function createAuthService(deps: Deps) {
     lockedError: locked,
   };
 
-  return { login, completeMfa, authenticate, logout, changePassword, signInSteps };
+  return { login, completeMfa, stepUp, authenticate, logout, changePassword, signInSteps };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;
