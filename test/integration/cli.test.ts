@@ -81,6 +81,9 @@ describe('bulwark CLI', () => {
     expect((await runBulwark(['users', 'unlock', 'alice'], e.env)).code).toBe(0);
     const revoke = await runBulwark(['users', 'revoke-sessions', 'alice'], e.env);
     expect(revoke.stdout).toContain('revoked 0 session(s) of alice');
+    const reset = await runBulwark(['users', 'reset-mfa', 'alice'], e.env);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain('reset MFA of alice: 0 passkey(s) and 0 recovery code(s) removed');
     const missing = await runBulwark(['users', 'unlock', 'nobody'], e.env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no user named "nobody"');
@@ -93,6 +96,7 @@ describe('bulwark CLI', () => {
     expect(cef.code).toBe(0);
     expect(cef.stdout).toContain('act=user.create');
     expect(cef.stdout).toContain('act=user.unlock');
+    expect(cef.stdout).toContain('act=user.mfaReset');
     expect(cef.stdout).not.toContain(PASSWORD);
   });
 

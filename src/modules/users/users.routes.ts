@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, isAppError } from '../../lib/errors.ts';
 import { ROLES } from '../access/roles.ts';
 import { selfResource } from '../identity/auth.routes.ts';
 import { toPrincipal } from '../identity/auth.service.ts';
@@ -186,6 +186,44 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
       await load(req, req.params.id);
       await users.unlock(actorFrom(req), req.params.id);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/users/:id/reset-mfa',
+    {
+      config: { access: { action: 'user.resetMfa' } },
+      schema: {
+        tags: ['users'],
+        operationId: 'resetUserMfa',
+        summary:
+          "Reset a user's MFA (lost authenticator): clears TOTP, recovery codes and passkeys and signs them out; they enrol again at next sign-in",
+        description:
+          'it_admin only, and never on your own account (403, policy no-self-mfa-reset): another ' +
+          'administrator, or an operator with `bulwark users reset-mfa`, resets an administrator.',
+        params: idParams,
+        response: {
+          200: z.object({
+            revokedSessions: z.number().int(),
+            removedPasskeys: z.number().int(),
+            removedRecoveryCodes: z.number().int().describe('Unused recovery codes that were deleted'),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      try {
+        await load(req, req.params.id);
+      } catch (e) {
+        if (isAppError(e) && e.code === 'FORBIDDEN' && req.params.id === req.auth!.userId)
+          throw new AppError(
+            'FORBIDDEN',
+            'You cannot reset your own MFA: ask another IT administrator, or an operator to run `bulwark users reset-mfa`.',
+            { details: { reason: 'SELF_MFA_RESET' } },
+          );
+        throw e;
+      }
+      return users.resetMfa(actorFrom(req), req.params.id);
     },
   );
 };

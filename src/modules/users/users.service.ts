@@ -357,6 +357,73 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
     });
   }
 
+  /**
+   * Resets a user's second factors so their next sign-in walks through TOTP enrolment again (a
+   * lost phone): clears the TOTP secret, its last used step and enrolment time, deletes their
+   * recovery codes, passkeys and pending MFA or passkey challenges, and revokes every session.
+   * One transaction, audited as `user.mfaReset` with what was removed.
+   */
+  async function resetMfa(
+    actor: Actor,
+    userId: string,
+  ): Promise<{ revokedSessions: number; removedPasskeys: number; removedRecoveryCodes: number }> {
+    return db.transaction().execute(async (trx) => {
+      const now = clock.now();
+      const before = await trx
+        .selectFrom('users')
+        .select(['totp_enrolled_at'])
+        .where('tenant_id', '=', actor.tenantId)
+        .where('id', '=', userId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) throw new AppError('NOT_FOUND', 'no such user');
+      await trx
+        .updateTable('users')
+        .set({ totp_secret_enc: null, totp_enrolled_at: null, totp_last_step: 0, updated_at: now })
+        .where('id', '=', userId)
+        .execute();
+      const codes = await trx
+        .deleteFrom('recovery_codes')
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+      const passkeys = await trx
+        .deleteFrom('webauthn_credentials')
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      await trx.deleteFrom('webauthn_challenges').where('user_id', '=', userId).execute();
+      // A sign-in half done before the reset must not finish against the old factor.
+      await trx
+        .updateTable('auth_challenges')
+        .set({ consumed_at: now })
+        .where('user_id', '=', userId)
+        .where('consumed_at', 'is', null)
+        .execute();
+      const sessions = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: now, revoked_reason: 'mfa_reset' })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      const result = {
+        revokedSessions: Number(sessions.numUpdatedRows),
+        removedPasskeys: Number(passkeys.numDeletedRows),
+        removedRecoveryCodes: Number(codes.numDeletedRows),
+      };
+      await audit.append(trx, {
+        tenantId: actor.tenantId,
+        action: 'user.mfaReset',
+        outcome: 'success',
+        actor: auditActor(actor),
+        resource: { type: 'UserAccount', id: userId },
+        requestId: actor.requestId,
+        details: { ...result, totpWasEnrolled: before.totp_enrolled_at !== null, channel: actor.channel },
+      });
+      return result;
+    });
+  }
+
   /** Replaces a user's roles and/or teams. */
   async function updateUser(
     actor: Actor,
@@ -471,6 +538,7 @@ export function createUsersService({ db, audit, clock, mfaRequired }: Deps) {
     listUsers,
     revokeSessions,
     unlock,
+    resetMfa,
     updateUser,
     countUsers,
   };
