@@ -634,6 +634,15 @@ function closeRun(b: RunBuilder, runs: SpokenRun[]): void {
 }
 
 export function spokenRunsOf(tokens: SpokenTokens): SpokenRun[] {
+  // Text with no number, marker or "not" token (most turns of a call) has no run: skip the parser.
+  const kinds = tokens.kind;
+  let q = 0;
+  while (q < tokens.length) {
+    const k = kinds[q]!;
+    if (k !== K.word && k !== K.filler && k !== K.sep) break;
+    q++;
+  }
+  if (q === tokens.length) return [];
   const parser = new Parser(tokens);
   const out = parser.out;
   out.n = 0;

@@ -272,8 +272,21 @@ function isLetterAt(text: string, i: number, c: number): boolean {
   return v === 1;
 }
 
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isApostrophe = (c: number): boolean => c === 39 || c === 0x2019;
+/** Class of each ASCII code for the tokenizer: space, digit, letter or other (a separator). */
+const C_SPACE = 0;
+const C_DIGIT = 1;
+const C_LETTER = 2;
+const C_OTHER = 3;
+const ASCII_CLASS = new Uint8Array(0x80);
+for (let c = 0; c < 0x80; c++)
+  ASCII_CLASS[c] =
+    c === 32 || (c >= 9 && c <= 13)
+      ? C_SPACE
+      : c >= 48 && c <= 57
+        ? C_DIGIT
+        : (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
+          ? C_LETTER
+          : C_OTHER;
 
 /** True for a whitespace UTF-16 code unit (as `/\s/u` tests it). */
 export function isSpace(c: number): boolean {
@@ -420,11 +433,21 @@ export function tokenizeSpoken(text: string): SpokenTokens {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 32 || (c < 0x80 ? c >= 9 && c <= 13 : isSpace(c))) {
+    if (c < 0x80) {
+      const cls = ASCII_CLASS[c]!;
+      if (cls === C_SPACE) {
+        i++;
+        continue;
+      }
+      if (cls === C_OTHER) {
+        count = put(t, count, n, K.sep, i, i + 1, 0, -1);
+        i++;
+        continue;
+      }
+    } else if (isSpace(c)) {
       i++;
       continue;
-    }
-    if (!isDigit(c) && !isLetterAt(text, i, c)) {
+    } else if (!isLetterAt(text, i, c)) {
       const w = charWidth(c);
       count = put(t, count, n, K.sep, i, i + w, 0, -1);
       i += w;
@@ -438,17 +461,28 @@ export function tokenizeSpoken(text: string): SpokenTokens {
     let h = 0x811c9dc5;
     while (i < n) {
       const d = text.charCodeAt(i);
-      if (d >= 48 && d <= 57) {
-        hasDigit = true;
-        h = Math.imul(h ^ d, HASH_MUL);
-        i++;
-      } else if (d < 0x80 ? (d >= 97 && d <= 122) || (d >= 65 && d <= 90) : isLetterAt(text, i, d)) {
+      if (d < 0x80) {
+        // ASCII through the class table (the common case).
+        const cls = ASCII_CLASS[d]!;
+        if (cls === C_DIGIT) {
+          hasDigit = true;
+          h = Math.imul(h ^ d, HASH_MUL);
+          i++;
+        } else if (cls === C_LETTER) {
+          hasLetter = true;
+          h = Math.imul(h ^ (d | 32), HASH_MUL);
+          i++;
+        } else if (d === 39 && i + 1 < n && isLetterAt(text, i + 1, text.charCodeAt(i + 1))) {
+          h = Math.imul(h ^ d, HASH_MUL);
+          i++;
+        } else break;
+      } else if (isLetterAt(text, i, d)) {
         hasLetter = true;
-        if (d >= 0x80) ascii = false;
-        h = Math.imul(h ^ lowerAscii(d), HASH_MUL);
+        ascii = false;
+        h = Math.imul(h ^ d, HASH_MUL);
         i += charWidth(d);
-      } else if (isApostrophe(d) && i + 1 < n && isLetterAt(text, i + 1, text.charCodeAt(i + 1))) {
-        if (d !== 39) ascii = false;
+      } else if (d === 0x2019 && i + 1 < n && isLetterAt(text, i + 1, text.charCodeAt(i + 1))) {
+        ascii = false;
         h = Math.imul(h ^ d, HASH_MUL);
         i++;
       } else break;
