@@ -153,6 +153,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     rateLimitPerMinute: config.authRateLimitPerMinute,
     secureCookie: config.secureCookies,
     maxSessionSeconds: config.session.maxSeconds,
+    authorizer: ctx.authorizer,
+    supervisorPlayback: config.recordings.supervisorPlayback,
   });
   await app.register(passkeysRoutes, {
     passkeys: ctx.passkeys,

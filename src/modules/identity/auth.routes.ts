@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../../http/auth.plugin.ts';
+import type { Authorizer } from '../access/authorizer.ts';
+import { CONSOLE_CAPABILITIES, consoleCapabilities } from '../access/console-capabilities.ts';
 import { ROLES } from '../access/roles.ts';
-import type { AuthService } from './auth.service.ts';
+import { type AuthService, toPrincipal } from './auth.service.ts';
 
 const sessionIssued = z.object({
   status: z.literal('ok'),
@@ -33,6 +35,11 @@ const meResponse = z.object({
   sessionId: z.string(),
   mfaAt: z.string(),
   passwordChangeRequired: z.boolean(),
+  capabilities: z
+    .array(z.enum(CONSOLE_CAPABILITIES))
+    .describe(
+      'Console screens the policies let this user use (as if MFA were fresh). A navigation hint, not authorization: every API call is still decided.',
+    ),
 });
 
 const stepUpResponse = z.object({
@@ -44,12 +51,16 @@ type Opts = {
   rateLimitPerMinute: number;
   secureCookie: boolean;
   maxSessionSeconds: number;
+  /** Answers the console-capability probes of GET /v1/me (never audited: they access nothing). */
+  authorizer: Pick<Authorizer, 'authorize'>;
+  /** BULWARK_SUPERVISOR_PLAYBACK, as the capability probes' `context.supervisorPlayback`. */
+  supervisorPlayback: boolean;
 };
 
 /** Sign-in, MFA, sign-out, password change and the caller's own identity. */
 export const authRoutes: FastifyPluginAsyncZod<Opts> = async (
   app,
-  { auth, rateLimitPerMinute, secureCookie, maxSessionSeconds },
+  { auth, rateLimitPerMinute, secureCookie, maxSessionSeconds, authorizer, supervisorPlayback },
 ) => {
   const rateLimit = { max: rateLimitPerMinute, timeWindow: '1 minute' };
   const meta = (req: { ip: string; id: string }) => ({ ip: req.ip, requestId: req.id });
@@ -213,7 +224,7 @@ export const authRoutes: FastifyPluginAsyncZod<Opts> = async (
       schema: {
         tags: ['auth'],
         operationId: 'me',
-        summary: 'The signed-in user, roles and session',
+        summary: 'The signed-in user, roles, session and the console screens they may use',
         response: { 200: meResponse },
       },
     },
@@ -229,6 +240,7 @@ export const authRoutes: FastifyPluginAsyncZod<Opts> = async (
         sessionId: a.sessionId,
         mfaAt: a.mfaAt.toISOString(),
         passwordChangeRequired: a.mustChangePassword,
+        capabilities: consoleCapabilities(authorizer, toPrincipal(a), { supervisorPlayback }),
       };
     },
   );

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { createAuthorizer, DEFAULT_POLICY_DIR, type PrincipalSlice } from './authorizer.ts';
+import { CONSOLE_CAPABILITIES, type ConsoleCapability, consoleCapabilities } from './console-capabilities.ts';
+import { ROLES, type Role } from './roles.ts';
+
+const authz = createAuthorizer({ policyDir: DEFAULT_POLICY_DIR });
+
+const principal = (roles: Role[], overrides: Partial<PrincipalSlice> = {}): PrincipalSlice => ({
+  id: 'user-me',
+  tenantId: 'tenant-1',
+  region: 'eu',
+  roles,
+  teams: ['team-1'],
+  cases: [],
+  permissions: [],
+  ...overrides,
+});
+
+/** Each role's screens, single role, no extra permission, supervisor playback off. */
+const EXPECTED: Record<Role, ConsoleCapability[]> = {
+  agent: ['redaction', 'wfm'],
+  supervisor: ['redaction', 'wfm'],
+  wfm_analyst: ['redaction', 'wfm'],
+  wfm_manager: ['redaction', 'wfm', 'reports'],
+  it_admin: ['overview', 'audit-checkpoint', 'users', 'redaction', 'keys'],
+  executive: ['redaction', 'reports'],
+  qa_analyst: ['redaction', 'recordings'],
+  compliance_officer: ['overview', 'audit', 'audit-checkpoint', 'redaction', 'recordings', 'cases'],
+  security_analyst: ['overview', 'audit', 'audit-checkpoint', 'redaction', 'recordings', 'cases'],
+};
+
+describe('console capabilities (asked of the Cedar policies)', () => {
+  it.each(ROLES)('%s', (role) => {
+    expect(consoleCapabilities(authz, principal([role]), { supervisorPlayback: false })).toEqual(
+      EXPECTED[role],
+    );
+  });
+
+  it('spot checks from the role table', () => {
+    const of = (roles: Role[]) => consoleCapabilities(authz, principal(roles), { supervisorPlayback: false });
+    expect(of(['it_admin'])).toEqual(expect.arrayContaining(['users', 'keys', 'overview']));
+    expect(of(['it_admin'])).not.toContain('recordings');
+    expect(of(['it_admin'])).not.toContain('audit');
+    expect(of(['qa_analyst'])).toEqual(expect.arrayContaining(['recordings', 'redaction']));
+    expect(of(['qa_analyst'])).not.toContain('users');
+    expect(of(['qa_analyst'])).not.toContain('keys');
+    expect(of(['executive'])).not.toContain('recordings');
+    expect(of(['executive'])).not.toContain('users');
+    // Supervisors read their teams' accounts but do not administer them.
+    expect(of(['supervisor'])).not.toContain('users');
+  });
+
+  it('tokens needs the detokenize permission; supervisors list recordings only where playback is enabled', () => {
+    expect(
+      consoleCapabilities(authz, principal(['agent'], { permissions: ['detokenize'] }), {
+        supervisorPlayback: false,
+      }),
+    ).toContain('tokens');
+    expect(consoleCapabilities(authz, principal(['supervisor']), { supervisorPlayback: true })).toContain(
+      'recordings',
+    );
+  });
+
+  it('guardrails win for combined roles: it_admin + qa_analyst still gets no recordings', () => {
+    const caps = consoleCapabilities(authz, principal(['it_admin', 'qa_analyst']), {
+      supervisorPlayback: false,
+    });
+    expect(caps).not.toContain('recordings');
+    expect(caps).toContain('users');
+  });
+
+  it('every capability is reachable by some principal (no dead screen)', () => {
+    const seen = new Set<string>();
+    for (const role of ROLES)
+      for (const c of consoleCapabilities(authz, principal([role], { permissions: ['detokenize'] }), {
+        supervisorPlayback: true,
+      }))
+        seen.add(c);
+    expect([...seen].sort()).toEqual([...CONSOLE_CAPABILITIES].sort());
+  });
+});
