@@ -197,6 +197,50 @@ describe('POST /v1/detect and /v1/redact', () => {
     expect(h.logs.join('')).not.toContain(CARD);
   });
 
+  it('reads a whole file in its own format and writes it back in it ({file, format})', async () => {
+    const u = await buildSignedInUser(h, { roles: ['agent'] });
+    const fixtures = path.resolve(import.meta.dirname, '../fixtures');
+    const vtt = fs.readFileSync(path.join(fixtures, 'call.vtt'), 'utf8');
+    const red = await h.app.inject({
+      method: 'POST',
+      url: '/v1/redact',
+      headers: u.auth,
+      payload: { file: vtt, format: 'vtt' },
+    });
+    expect(red.statusCode).toBe(200);
+    const out = red.json() as { findings: number; file: string };
+    // The card spoken over two cues is gone and the cue timings are untouched.
+    expect(out.file).not.toMatch(/four one one one/);
+    expect(out.file).toContain('00:00:08.500 --> 00:00:12.900');
+    expect(out.file.startsWith('WEBVTT')).toBe(true);
+    const det = await h.app.inject({
+      method: 'POST',
+      url: '/v1/detect',
+      headers: u.auth,
+      payload: { file: fs.readFileSync(path.join(fixtures, 'customers.csv'), 'utf8'), format: 'csv' },
+    });
+    expect(det.statusCode).toBe(200);
+    const report = det.json().report as { format: string; cells: Array<{ column: string }> };
+    expect(report.format).toBe('csv');
+    expect(report.cells.map((c) => c.column)).toContain('card');
+    const aws = await h.app.inject({
+      method: 'POST',
+      url: '/v1/redact',
+      headers: u.auth,
+      payload: { file: fs.readFileSync(path.join(fixtures, 'aws-transcribe.json'), 'utf8'), format: 'aws' },
+    });
+    expect(aws.statusCode).toBe(200);
+    expect(aws.json().file).not.toContain('2221000000000009');
+    const broken = await h.app.inject({
+      method: 'POST',
+      url: '/v1/redact',
+      headers: u.auth,
+      payload: { file: '{"not": "a transcript"', format: 'aws' },
+    });
+    expect(broken.statusCode).toBe(422);
+    expect(broken.json().detail).toMatch(/body/);
+  });
+
   it('refuses a bad policy and a body with two kinds of content', async () => {
     const u = await buildSignedInUser(h, { roles: ['qa_analyst'] });
     const bad = await h.app.inject({

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 import type { Keyring } from '../../lib/keyring.ts';
-import { detectDocument, redactDocument } from './engine/documents.ts';
+import { DOCUMENT_FORMATS, type DocumentFormat, detectDocument, redactDocument } from './engine/documents.ts';
 import { InputError } from './engine/input.ts';
 import { parsePolicy } from './engine/mask.ts';
 import { TranscriptFormatError } from './engine/transcript.ts';
@@ -35,6 +35,17 @@ const content = z.union([
   z.strictObject({
     utterances: z.array(utterance).max(50_000).describe('one call transcript, canonical utterances in order'),
   }),
+  z.strictObject({
+    file: z
+      .string()
+      .max(5_000_000)
+      .describe('a whole file as text, read in `format` and (for /v1/redact) written back in it'),
+    format: z
+      .enum(DOCUMENT_FORMATS)
+      .describe(
+        'text, json, jsonl (any JSON per line), transcript (canonical JSONL), csv, chat (JSONL chat log), vtt, srt, aws (Amazon Transcribe JSON)',
+      ),
+  }),
 ]);
 const policySchema = z
   .record(z.string(), z.unknown())
@@ -42,12 +53,14 @@ const policySchema = z
   .describe('operator per entity type, e.g. {"PAN":{"kind":"mask"},"default":{"kind":"redact"}}');
 
 type Content = z.infer<typeof content>;
-const serialise = (c: Content): { text: string; format: 'text' | 'json' | 'transcript' } =>
-  'text' in c
-    ? { text: c.text, format: 'text' }
-    : 'document' in c
-      ? { text: JSON.stringify(c.document), format: 'json' }
-      : { text: c.utterances.map((u) => JSON.stringify(u)).join('\n'), format: 'transcript' };
+const serialise = (c: Content): { text: string; format: DocumentFormat } =>
+  'file' in c
+    ? { text: c.file, format: c.format }
+    : 'text' in c
+      ? { text: c.text, format: 'text' }
+      : 'document' in c
+        ? { text: JSON.stringify(c.document), format: 'json' }
+        : { text: c.utterances.map((u) => JSON.stringify(u)).join('\n'), format: 'transcript' };
 
 /** Engine errors are the caller's input problems: 422 naming where, never a 500. */
 function asProblem(e: unknown): never {
@@ -87,6 +100,13 @@ export const redactionRoutes: FastifyPluginAsyncZod<{ keyring: Keyring }> = asyn
                 }),
               ),
             }),
+            z.object({
+              report: z
+                .looseObject({ format: z.enum(DOCUMENT_FORMATS) })
+                .describe(
+                  "a file's findings in its format's shape: text {findings}, json {fields}, jsonl {lines}, transcript/aws {utterances}, csv {cells}, chat {messages}, vtt/srt {cues, notes}",
+                ),
+            }),
           ]),
         },
       },
@@ -95,9 +115,11 @@ export const redactionRoutes: FastifyPluginAsyncZod<{ keyring: Keyring }> = asyn
       try {
         const { text, format } = serialise(req.body);
         const report = detectDocument(text, format, 'body');
+        if ('file' in req.body) return { report };
         if (report.format === 'text') return { findings: report.findings };
         if (report.format === 'json') return { fields: report.fields };
-        return { utterances: report.utterances };
+        if (report.format === 'transcript') return { utterances: report.utterances };
+        throw new Error(`unexpected report format ${report.format}`);
       } catch (e) {
         return asProblem(e);
       }
@@ -119,6 +141,7 @@ export const redactionRoutes: FastifyPluginAsyncZod<{ keyring: Keyring }> = asyn
           200: z.object({
             findings: z.number(),
             text: z.string().optional(),
+            file: z.string().optional().describe('the redacted file, in the format it was sent in'),
             document: z.unknown().optional(),
             utterances: z.array(z.record(z.string(), z.unknown())).optional(),
           }),
@@ -140,6 +163,7 @@ export const redactionRoutes: FastifyPluginAsyncZod<{ keyring: Keyring }> = asyn
       try {
         const { text, format } = serialise(rest as Content);
         const { output, findings } = redactDocument(text, format, policy, 'body');
+        if ('file' in rest) return { findings, file: output };
         if (format === 'text') return { findings, text: output };
         if (format === 'json') return { findings, document: JSON.parse(output) as unknown };
         return {

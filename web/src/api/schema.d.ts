@@ -146,6 +146,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/step-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-verify your second factor (TOTP or a recovery code) in this session; refreshes the session's MFA time
+         * @description Actions behind the fresh-MFA guardrail (recording playback, detokenization, passkey management) need an MFA check within 15 minutes. Send exactly one of code or recoveryCode. Same lockout and replay rules as POST /v1/auth/mfa; a wrong code is 401 INVALID_MFA_CODE (the session stays valid).
+         */
+        post: operations["stepUpMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -326,6 +346,26 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["unlockUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/reset-mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a user's MFA (lost authenticator): clears TOTP, recovery codes and passkeys and signs them out; they enrol again at next sign-in
+         * @description it_admin only, and never on your own account (403, policy no-self-mfa-reset): another administrator, or an operator with `bulwark users reset-mfa`, resets an administrator.
+         */
+        post: operations["resetUserMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1143,6 +1183,38 @@ export interface operations {
             };
         };
     };
+    stepUpMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Current code from the authenticator app */
+                    code?: string;
+                    /** @description A single-use recovery code */
+                    recoveryCode?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The session's new MFA time (ISO 8601) */
+                        mfaAt: string;
+                    };
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -1617,6 +1689,33 @@ export interface operations {
             };
         };
     };
+    resetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revokedSessions: number;
+                        removedPasskeys: number;
+                        /** @description Unused recovery codes that were deleted */
+                        removedRecoveryCodes: number;
+                    };
+                };
+            };
+        };
+    };
     listAuditEvents: {
         parameters: {
             query?: {
@@ -1791,6 +1890,14 @@ export interface operations {
                             end: number;
                         }[];
                     }[];
+                } | {
+                    /** @description a whole file as text, read in `format` and (for /v1/redact) written back in it */
+                    file: string;
+                    /**
+                     * @description text, json, jsonl (any JSON per line), transcript (canonical JSONL), csv, chat (JSONL chat log), vtt, srt, aws (Amazon Transcribe JSON)
+                     * @enum {string}
+                     */
+                    format: "text" | "json" | "jsonl" | "transcript" | "csv" | "chat" | "vtt" | "srt" | "aws";
                 };
             };
         };
@@ -1838,6 +1945,14 @@ export interface operations {
                                 end: number;
                             }[];
                         }[];
+                    } | {
+                        /** @description a file's findings in its format's shape: text {findings}, json {fields}, jsonl {lines}, transcript/aws {utterances}, csv {cells}, chat {messages}, vtt/srt {cues, notes} */
+                        report: {
+                            /** @enum {string} */
+                            format: "text" | "json" | "jsonl" | "transcript" | "csv" | "chat" | "vtt" | "srt" | "aws";
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1883,6 +1998,18 @@ export interface operations {
                             end: number;
                         }[];
                     }[];
+                } | {
+                    /** @description operator per entity type, e.g. {"PAN":{"kind":"mask"},"default":{"kind":"redact"}} */
+                    policy?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description a whole file as text, read in `format` and (for /v1/redact) written back in it */
+                    file: string;
+                    /**
+                     * @description text, json, jsonl (any JSON per line), transcript (canonical JSONL), csv, chat (JSONL chat log), vtt, srt, aws (Amazon Transcribe JSON)
+                     * @enum {string}
+                     */
+                    format: "text" | "json" | "jsonl" | "transcript" | "csv" | "chat" | "vtt" | "srt" | "aws";
                 };
             };
         };
@@ -1896,6 +2023,8 @@ export interface operations {
                     "application/json": {
                         findings: number;
                         text?: string;
+                        /** @description the redacted file, in the format it was sent in */
+                        file?: string;
                         document?: unknown;
                         utterances?: {
                             [key: string]: unknown;
