@@ -10,7 +10,7 @@ import type { Finding } from './types.ts';
 const { mergeFindings } = detectModule;
 const { applyOperatorsText } = mask;
 const { detectStructured } = structured;
-const { analyzeTranscript, audioSpans } = transcript;
+const { analyzeTranscript, audioSpansOf } = transcript;
 
 export type AudioSpan = { start: number; end: number };
 export type UtteranceResult = { index: number; findings: Finding[]; audio: AudioSpan[] };
@@ -76,9 +76,7 @@ function detectOneCall(utterances: Utterance[]): UtteranceResult[] {
     }
     const own = mergeFindings(structuredFindings, spoken);
     const findings = mergeFindings(own, turn ?? []);
-    const spans: AudioSpan[] = [];
-    for (const f of findings) spans.push(audioSpans(u, f));
-    out.push({ index, findings, audio: padAndMerge(spans) });
+    out.push({ index, findings, audio: padAndMerge(audioSpansOf(u, findings)) });
   }
   return out;
 }

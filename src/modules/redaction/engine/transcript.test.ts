@@ -7,6 +7,7 @@ import { normalizeSpokenDigits } from './spoken-numbers.ts';
 import {
   analyzeTranscript,
   audioSpans,
+  audioSpansOf,
   detectTranscript,
   parseTranscriptJsonl,
   TranscriptFormatError,
@@ -337,6 +338,27 @@ describe('audioSpans', () => {
   it('falls back to the whole utterance when the words do not reach the end of the finding', () => {
     const u: Utterance = { ...t[0]!, words: [{ w: 'four', start: 0.3, end: 0.4 }] };
     expect(audioSpans(u, { start: 9, end: 25 })).toEqual({ start: 0, end: 2.5 });
+  });
+
+  it('gives per finding what audioSpans gives when locating the words once (audioSpansOf)', () => {
+    const u = t[0]!;
+    const findings = [
+      { start: 0, end: 2 },
+      { start: 10, end: 11 },
+      { start: 9, end: 25 },
+      { start: 24, end: 25 },
+      { start: 3, end: 14 },
+    ];
+    const variants: Utterance[] = [
+      u,
+      { ...u, words: [] },
+      { ...u, words: [{ w: '', start: 0.1, end: 0.2 }, ...u.words!] },
+      // A word that cannot be placed: findings before it keep their words, later ones are whole.
+      { ...u, words: [...u.words!.slice(0, 4), { w: 'FIVE', start: 0.5, end: 0.6 }, ...u.words!.slice(4)] },
+      { ...u, words: [{ w: 'four', start: 0.3, end: 0.4 }] },
+    ];
+    for (const v of variants)
+      expect(audioSpansOf(v, findings)).toEqual(findings.map((f) => audioSpans(v, f)));
   });
 });
 

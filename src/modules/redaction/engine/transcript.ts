@@ -28,7 +28,7 @@ type ReadingBudget = spokenCard.ReadingBudget;
 const { ambiguousZeros } = spokenNumbers;
 const { K, tokenizeSpoken, vocabId } = spokenTokens;
 
-export { audioSpans } from './transcript-audio.ts';
+export { audioSpans, audioSpansOf } from './transcript-audio.ts';
 export {
   parseTranscriptJsonl,
   TranscriptFormatError,
