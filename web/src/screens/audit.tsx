@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { api, messageOf, ProblemError, type paths, unwrap } from '../api/client';
 import {
   Alert,
@@ -220,13 +220,25 @@ const orNone = (v: string | null | undefined) => (v === null || v === undefined 
 
 function EventDetail({ event, onClose }: { event: AuditEvent; onClose: () => void }) {
   const details = Object.entries(event.details);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The detail opens below the table: bring it into view and move focus to it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs for each newly selected event
+  useEffect(() => {
+    heading.current?.scrollIntoView({ block: 'start' });
+    heading.current?.focus();
+  }, [event.id]);
   return (
     <section
       aria-labelledby="audit-event-heading"
       className="rounded-lg border border-slate-300 bg-white p-4 shadow-sm"
     >
       <div className="mb-3 flex items-start justify-between gap-3">
-        <h2 id="audit-event-heading" className="text-lg font-semibold text-slate-900">
+        <h2
+          id="audit-event-heading"
+          ref={heading}
+          tabIndex={-1}
+          className="text-lg font-semibold text-slate-900"
+        >
           Event {event.action}
         </h2>
         <Button variant="secondary" onClick={onClose}>
@@ -351,9 +363,11 @@ function ProofPanel({ event }: { event: AuditEvent }) {
               ? 'Verified against the verifier key you pinned below, not the one the server sent.'
               : 'The public key used here was sent by this same server with the checkpoint. A verifier that must not rely on the server should pin the log key out of band and paste it below (or compare it with the one shown).'}
           </p>
-          <Field label="Key sent by the server">
-            <code className="text-xs">{checkpoint.data.verifierKey}</code>
-          </Field>
+          <dl>
+            <Field label="Key sent by the server">
+              <code className="text-xs">{checkpoint.data.verifierKey}</code>
+            </Field>
+          </dl>
           <form
             className="flex flex-wrap items-end gap-2"
             onSubmit={(e) => {

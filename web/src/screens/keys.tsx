@@ -46,7 +46,7 @@ export function KeysScreen() {
       setRotatingFrom(null);
       setFeedback({
         kind: 'success',
-        text: `Rotation complete: KEK version ${current} is current and every data key is wrapped under it.`,
+        text: `Rotation complete: KEK version ${current} is current; the table shows where the data keys are wrapped now.`,
       });
     }
   }, [rotatingFrom, data, current]);
