@@ -157,7 +157,14 @@ let sIds = new Int32Array(scratchCap);
 let sPrev = new Int32Array(scratchCap);
 const KEEP_TOKENS = 1 << 17;
 
+/** Views of the first `count` entries of the scratch columns, by `count` (short texts only). */
+type Views = { starts: Int32Array; ends: Int32Array; flags: Uint8Array; ids: Int32Array; prev: Int32Array };
+const VIEW_CACHE_TOKENS = 256;
+/** Cached {@link Views}, valid while the scratch columns are the same arrays (cleared when they change). */
+let viewCache: Array<Views | undefined> = [];
+
 function growScratch(): void {
+  viewCache = [];
   scratchCap *= 2;
   sStarts = grow(sStarts, new Int32Array(scratchCap));
   sEnds = grow(sEnds, new Int32Array(scratchCap));
@@ -294,15 +301,25 @@ export function tokenize(text: string): Tokens {
  */
 export function tokenizeShared(text: string): Tokens {
   const count = scan(text);
-  const t = new TokenView(
-    text,
-    sStarts.subarray(0, count),
-    sEnds.subarray(0, count),
-    sFlags.subarray(0, count),
-    sIds.subarray(0, count),
-    sPrev.subarray(0, count),
-  );
+  // Five subarray views cost about as much as scanning a short utterance; the views of a given
+  // length over the same scratch columns are interchangeable, so short texts reuse them.
+  let v = count < VIEW_CACHE_TOKENS ? viewCache[count] : undefined;
+  if (v === undefined) {
+    v = {
+      starts: sStarts.subarray(0, count),
+      ends: sEnds.subarray(0, count),
+      flags: sFlags.subarray(0, count),
+      ids: sIds.subarray(0, count),
+      prev: sPrev.subarray(0, count),
+    };
+    if (count < VIEW_CACHE_TOKENS) {
+      while (viewCache.length <= count) viewCache.push(undefined);
+      viewCache[count] = v;
+    }
+  }
+  const t = new TokenView(text, v.starts, v.ends, v.flags, v.ids, v.prev);
   if (scratchCap > KEEP_TOKENS) {
+    viewCache = [];
     scratchCap = 1024;
     sStarts = new Int32Array(scratchCap);
     sEnds = new Int32Array(scratchCap);
