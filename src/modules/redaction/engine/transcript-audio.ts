@@ -23,7 +23,7 @@ export function audioSpans(
   let hi = Number.NEGATIVE_INFINITY;
   for (const w of words) {
     if (w.w.length === 0) continue;
-    const at = text.indexOf(w.w, cursor);
+    const at = locate(text, w.w, cursor);
     if (at < 0) return whole;
     cursor = at + w.w.length;
     if (at < finding.end && cursor > finding.start) {
@@ -66,7 +66,7 @@ export function audioSpansOf(
       at.push(-1);
       continue;
     }
-    const p = text.indexOf(w, cursor);
+    const p = locate(text, w, cursor);
     if (p < 0) {
       located = k;
       break;
@@ -105,4 +105,16 @@ function spanFrom(
   }
   if (charLo > finding.start || charHi < finding.end) return { start: utterance.start, end: utterance.end };
   return { start: lo, end: hi };
+}
+
+/**
+ * `text.indexOf(word, from)` for a non-empty word, answered without a search when the word sits
+ * right after the spaces at `from` (the usual case: word lists follow their text). Exactly
+ * indexOf's answer: nothing before `at` can start the word unless the word starts with a space.
+ */
+function locate(text: string, word: string, from: number): number {
+  let at = from;
+  while (at < text.length && text.charCodeAt(at) === 32) at++;
+  if (word.charCodeAt(0) !== 32 && text.startsWith(word, at)) return at;
+  return text.indexOf(word, from);
 }
