@@ -18,6 +18,8 @@ import { auditRoutes } from '../modules/audit/audit.routes.ts';
 import { authRoutes } from '../modules/identity/auth.routes.ts';
 import { passkeysRoutes } from '../modules/identity/passkeys.routes.ts';
 import { keysRoutes } from '../modules/keys/keys.routes.ts';
+import { overviewRoutes } from '../modules/overview/overview.routes.ts';
+import { createOverviewService } from '../modules/overview/overview.service.ts';
 import { casesRoutes } from '../modules/recordings/cases.routes.ts';
 import { recordingsRoutes } from '../modules/recordings/recordings.routes.ts';
 import { retentionRoutes } from '../modules/recordings/retention.routes.ts';
@@ -176,6 +178,14 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(casesRoutes, { cases: ctx.cases });
   await app.register(retentionRoutes, { retention: ctx.retention });
   await app.register(keysRoutes, { dataKeys: ctx.dataKeys, jobs: ctx.jobs });
+  const overview = createOverviewService({
+    db: ctx.database.db,
+    audit: ctx.audit,
+    keyring: ctx.keyring,
+    clock: ctx.clock,
+    sessionIdleSeconds: config.session.idleSeconds,
+  });
+  await app.register(overviewRoutes, { overview });
   await app.register(wfmRoutes, {
     wfm: ctx.wfm,
     clock: ctx.clock,
