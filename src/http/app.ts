@@ -155,6 +155,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     rateLimitPerMinute: config.authRateLimitPerMinute,
     secureCookie: config.secureCookies,
     maxSessionSeconds: config.session.maxSeconds,
+    idleSessionSeconds: config.session.idleSeconds,
     authorizer: ctx.authorizer,
     supervisorPlayback: config.recordings.supervisorPlayback,
   });

@@ -34,7 +34,12 @@ describe('sign-in with TOTP', () => {
       headers: { authorization: `Bearer ${session.token}` },
     });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ id: user.id, username: user.username, roles: ['qa_analyst'] });
+    expect(me.json()).toMatchObject({
+      id: user.id,
+      username: user.username,
+      roles: ['qa_analyst'],
+      idleTimeoutSeconds: h.config.session.idleSeconds,
+    });
 
     h.clock.advance(30_000);
     const second = await login(user.username, password);

@@ -35,6 +35,9 @@ const meResponse = z.object({
   sessionId: z.string(),
   mfaAt: z.string(),
   passwordChangeRequired: z.boolean(),
+  idleTimeoutSeconds: z
+    .number()
+    .describe('Seconds without activity after which the session ends (the console locks at the same time)'),
   capabilities: z
     .array(z.enum(CONSOLE_CAPABILITIES))
     .describe(
@@ -51,6 +54,7 @@ type Opts = {
   rateLimitPerMinute: number;
   secureCookie: boolean;
   maxSessionSeconds: number;
+  idleSessionSeconds: number;
   /** Answers the console-capability probes of GET /v1/me (never audited: they access nothing). */
   authorizer: Pick<Authorizer, 'authorize'>;
   /** BULWARK_SUPERVISOR_PLAYBACK, as the capability probes' `context.supervisorPlayback`. */
@@ -60,7 +64,15 @@ type Opts = {
 /** Sign-in, MFA, sign-out, password change and the caller's own identity. */
 export const authRoutes: FastifyPluginAsyncZod<Opts> = async (
   app,
-  { auth, rateLimitPerMinute, secureCookie, maxSessionSeconds, authorizer, supervisorPlayback },
+  {
+    auth,
+    rateLimitPerMinute,
+    secureCookie,
+    maxSessionSeconds,
+    idleSessionSeconds,
+    authorizer,
+    supervisorPlayback,
+  },
 ) => {
   const rateLimit = { max: rateLimitPerMinute, timeWindow: '1 minute' };
   const meta = (req: { ip: string; id: string }) => ({ ip: req.ip, requestId: req.id });
@@ -240,6 +252,7 @@ export const authRoutes: FastifyPluginAsyncZod<Opts> = async (
         sessionId: a.sessionId,
         mfaAt: a.mfaAt.toISOString(),
         passwordChangeRequired: a.mustChangePassword,
+        idleTimeoutSeconds: idleSessionSeconds,
         capabilities: consoleCapabilities(authorizer, toPrincipal(a), { supervisorPlayback }),
       };
     },

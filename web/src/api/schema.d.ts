@@ -173,7 +173,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user, roles and session */
+        /** The signed-in user, roles, session and the console screens they may use */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -930,6 +930,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/overview/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's security posture: MFA coverage, lockouts, sessions, passkeys, audited access per day and audit-log verification state */
+        get: operations["getSecurityOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wfm/imports": {
         parameters: {
             query?: never;
@@ -1240,6 +1257,10 @@ export interface operations {
                         sessionId: string;
                         mfaAt: string;
                         passwordChangeRequired: boolean;
+                        /** @description Seconds without activity after which the session ends (the console locks at the same time) */
+                        idleTimeoutSeconds: number;
+                        /** @description Console screens the policies let this user use (as if MFA were fresh). A navigation hint, not authorization: every API call is still decided. */
+                        capabilities: ("overview" | "audit" | "audit-checkpoint" | "users" | "redaction" | "tokens" | "recordings" | "cases" | "keys" | "wfm" | "reports")[];
                     };
                 };
             };
@@ -3217,6 +3238,83 @@ export interface operations {
                             rewrapped: number;
                         } | null;
                         orphanedDataKeys: number;
+                    };
+                };
+            };
+        };
+    };
+    getSecurityOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generatedAt: string;
+                        mfa: {
+                            /** @description Active accounts with an enrolled authenticator app */
+                            enrolled: number;
+                            /** @description Active accounts */
+                            total: number;
+                            /** @description enrolled / total, one decimal; 0 when there are no accounts */
+                            coveragePercent: number;
+                        };
+                        /** @description Accounts locked after failed attempts right now */
+                        lockedAccounts: number;
+                        /** @description Sessions not revoked, idle-expired or past their absolute expiry */
+                        activeSessions: number;
+                        /** @description Registered passkeys */
+                        passkeys: number;
+                        /** @description The last 14 days, oldest first, today included; days without events are zeros */
+                        perDay: {
+                            /** @description YYYY-MM-DD (UTC) */
+                            day: string;
+                            /** @description Authorization decisions on token.detokenize */
+                            detokenizations: {
+                                allow: number;
+                                deny: number;
+                            };
+                            /** @description Authorization decisions on recording.play */
+                            recordingPlays: {
+                                allow: number;
+                                deny: number;
+                            };
+                            /** @description Refused password, TOTP/recovery-code and passkey steps */
+                            signInFailures: number;
+                        }[];
+                        audit: {
+                            /** @description Events sequenced into the Merkle log */
+                            size: number;
+                            /** @description Events committed but not yet sequenced, at verification time */
+                            pending: number;
+                            /** @description The last full verification found no problem */
+                            verified: boolean;
+                            /** @description When that verification ran (results are reused for 5 minutes) */
+                            verifiedAt: string;
+                            verifiedEvents: number;
+                            /** @description The first problem found, as `bulwark audit verify` reports it */
+                            failure: {
+                                index: number | null;
+                                reason: string;
+                            } | null;
+                            latestCheckpoint: {
+                                treeSize: number;
+                                /** @description base64 */
+                                rootHash: string;
+                                signedAt: string;
+                                /** @description The C2SP signed note */
+                                note: string;
+                            } | null;
+                        };
                     };
                 };
             };
