@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { nextWord, wordBefore } from './cvv-guard.ts';
 import { detect } from './detect.ts';
 
 const types = (text: string) => detect(text).map((f) => [f.type, text.slice(f.start, f.end)]);
@@ -27,5 +29,29 @@ describe('numbers after a card that are named as something else are not CVVs or 
     expect(types(`my card is ${spoken}`).map(([t]) => t)).toEqual(['PAN', 'CARD_EXPIRY', 'CVV']);
     // The cue wins over the guard: "security code 4.5.6" is unusual, but a cued CVV is never let through.
     expect(types('card 4111 1111 1111 1111, security code 456 units')).toContainEqual(['CVV', '456']);
+  });
+});
+
+describe('word scans give what the regexes they replace give', () => {
+  const chars = fc.constantFrom(...'aZq09 \t\n:#.-,/\u00a0\u2028\u00e9\u2019x'.split(''));
+  const text = fc.array(chars, { maxLength: 30 }).map((a) => a.join(''));
+
+  it('wordBefore is /([A-Za-z]+)[\\s:#.-]*$/', () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        const m = /([A-Za-z]+)[\s:#.-]*$/.exec(s);
+        expect(wordBefore(s)).toBe(m === null ? -1 : m.index);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('nextWord is /^[\\s-]*([A-Za-z]+)/', () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(nextWord(s)).toBe(/^[\s-]*([A-Za-z]+)/.exec(s)?.[1]?.toLowerCase());
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
