@@ -368,6 +368,16 @@ const newColumns = (cap: number): Columns => ({
   wid: new Int16Array(cap),
 });
 
+function growColumns(t: Columns, count: number, max: number): void {
+  const g = newColumns(Math.min(t.kind.length * 2, max));
+  g.kind.set(t.kind.subarray(0, count));
+  g.start.set(t.start.subarray(0, count));
+  g.end.set(t.end.subarray(0, count));
+  g.value.set(t.value.subarray(0, count));
+  g.wid.set(t.wid.subarray(0, count));
+  Object.assign(t, g);
+}
+
 /** Texts up to this long are tokenized into {@link scratch} and copied out at their exact size. */
 const SCRATCH_CHARS = 1 << 16;
 const scratch = newColumns(SCRATCH_CHARS + 1);
@@ -391,8 +401,18 @@ function copyI32(to: Int32Array, from: Int32Array, count: number): Int32Array {
   return to;
 }
 
-/** Appends one token at `count` (the columns hold `n + 1` entries, a bound on the count); returns the new count. */
-function put(t: Columns, count: number, k: number, s: number, e: number, v: number, id: number): number {
+/** Appends one token at `count` (growing the columns up to `n + 1` entries); returns the new count. */
+function put(
+  t: Columns,
+  count: number,
+  n: number,
+  k: number,
+  s: number,
+  e: number,
+  v: number,
+  id: number,
+): number {
+  if (count === t.kind.length) growColumns(t, count, n + 1);
   t.kind[count] = k;
   t.start[count] = s;
   t.end[count] = e;
@@ -405,11 +425,10 @@ function put(t: Columns, count: number, k: number, s: number, e: number, v: numb
 export function tokenizeSpoken(text: string): SpokenTokens {
   if (dirty) rebuild();
   const n = text.length;
-  // Every token covers at least one character, so `n + 1` bounds the count. A large text gets
-  // columns of that size at once: copying columns as they grow cost more, and the pages of a large
-  // zero-filled allocation that no token reaches are never touched.
+  // Every token covers at least one character, so `n + 1` bounds the count; large texts start
+  // smaller and grow on demand.
   const small = n <= SCRATCH_CHARS;
-  const t = small ? scratch : newColumns(n + 1);
+  const t = small ? scratch : newColumns(1 << 14);
   let count = 0;
   let i = 0;
   while (i < n) {
@@ -421,7 +440,7 @@ export function tokenizeSpoken(text: string): SpokenTokens {
         continue;
       }
       if (cls === C_OTHER) {
-        count = put(t, count, K.sep, i, i + 1, 0, -1);
+        count = put(t, count, n, K.sep, i, i + 1, 0, -1);
         i++;
         continue;
       }
@@ -430,7 +449,7 @@ export function tokenizeSpoken(text: string): SpokenTokens {
       continue;
     } else if (!isLetterAt(text, i, c)) {
       const w = charWidth(c);
-      count = put(t, count, K.sep, i, i + w, 0, -1);
+      count = put(t, count, n, K.sep, i, i + w, 0, -1);
       i += w;
       continue;
     }
@@ -469,7 +488,7 @@ export function tokenizeSpoken(text: string): SpokenTokens {
       } else break;
     }
     if (!hasLetter) {
-      count = put(t, count, K.digits, s, i, 0, -1);
+      count = put(t, count, n, K.digits, s, i, 0, -1);
       continue;
     }
     let id: number;
@@ -481,7 +500,7 @@ export function tokenizeSpoken(text: string): SpokenTokens {
     }
     // A word with digits in it ("cvv2") may be a cue, but never a lexicon word.
     const k = id >= 0 && !hasDigit ? lexKind[id]! : 255;
-    count = k === 255 ? put(t, count, K.word, s, i, 0, id) : put(t, count, k, s, i, lexValue[id]!, id);
+    count = k === 255 ? put(t, count, n, K.word, s, i, 0, id) : put(t, count, n, k, s, i, lexValue[id]!, id);
   }
   const tokens: SpokenTokens = small
     ? {
