@@ -8,6 +8,11 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { type Keyring, KeyringError, MASTER_KEY_FILE, openKeyring } from './lib/keyring.ts';
 import { type Authorizer, createAuthorizer, DEFAULT_POLICY_DIR } from './modules/access/authorizer.ts';
 import { type AuditService, createAuditService } from './modules/audit/audit.service.ts';
+import { createDsarService, type DsarService } from './modules/gdpr/dsar.service.ts';
+import {
+  createProcessingRecordService,
+  type ProcessingRecordService,
+} from './modules/gdpr/processing-record.ts';
 import { type AuthService, createAuthService } from './modules/identity/auth.service.ts';
 import { createPasskeysService, type PasskeysService } from './modules/identity/passkeys.service.ts';
 import { createDataKeysService, type DataKeysService } from './modules/keys/data-keys.service.ts';
@@ -51,6 +56,10 @@ export type AppContext = {
   retention: RetentionService;
   /** Workforce-management data: import and scoped reads. */
   wfm: WfmService;
+  /** GDPR access requests and exports of a person's data. */
+  dsar: DsarService;
+  /** Record of processing activities (Art. 30): defaults in code, tenant edits in the database. */
+  processing: ProcessingRecordService;
   jobs: JobQueue;
   /** Closes the database and releases the key provider (PKCS#11 sessions). */
   close: () => Promise<void>;
@@ -173,6 +182,8 @@ export function wireServices(
   const cases = createCasesService({ db, audit, clock });
   const retention = createRetentionService({ db, audit, clock, recordings });
   const wfm = createWfmService({ db, keyring, audit, authorizer, teams: users, clock });
+  const dsar = createDsarService({ db, keyring, audit, clock });
+  const processing = createProcessingRecordService({ db, audit, clock, session: config.session });
   const jobs = createJobQueue({ db, clock });
   const close = async () => {
     try {
@@ -201,6 +212,8 @@ export function wireServices(
     cases,
     retention,
     wfm,
+    dsar,
+    processing,
     jobs,
     close,
   };

@@ -11,6 +11,7 @@ import { DEFAULT_TENANT_SLUG } from '../modules/tenants/tenants.service.ts';
 import type { Actor } from '../modules/users/users.service.ts';
 import { startServer } from '../server.ts';
 import { AudioInputError, registerAudioCommands } from './audio-commands.ts';
+import { registerDsarCommands } from './dsar-commands.ts';
 import { readStdin, writeOut } from './io.ts';
 import { RedactionInputError, registerRedactionCommands } from './redaction-commands.ts';
 import { registerVaultCommands, VaultCliError } from './vault-commands.ts';
@@ -336,6 +337,7 @@ export function buildProgram(): Command {
   registerVaultCommands(program, { withContext, cliActor, tenantOption });
   registerAudioCommands(program);
   registerWfmCommands(program, { withContext, cliActor, tenantOption });
+  registerDsarCommands(program, { withContext, cliActor, tenantOption });
   return program;
 }
 

@@ -15,6 +15,7 @@ import {
 import type { AppContext } from '../context.ts';
 import { AppError } from '../lib/errors.ts';
 import { auditRoutes } from '../modules/audit/audit.routes.ts';
+import { gdprRoutes } from '../modules/gdpr/gdpr.routes.ts';
 import { authRoutes } from '../modules/identity/auth.routes.ts';
 import { passkeysRoutes } from '../modules/identity/passkeys.routes.ts';
 import { keysRoutes } from '../modules/keys/keys.routes.ts';
@@ -193,6 +194,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     authorizer: ctx.authorizer,
     audit: ctx.audit,
   });
+  await app.register(gdprRoutes, { dsar: ctx.dsar, processing: ctx.processing });
   if (config.console.dev) await registerConsoleDev(app);
   else registerConsole(app, options.consoleDir ?? config.console.dir);
   return app;

@@ -88,6 +88,10 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'report.read': ['Report'],
   'wfm.import': ['System'],
   'absence.reason.read': ['Absence'],
+  'dsar.manage': ['System'],
+  'dsar.exportOwn': ['UserAccount'],
+  'processing.read': ['System'],
+  'processing.write': ['System'],
 };
 
 /** How a resource relates to the principal built by `buildPrincipal()`; depends on its type. */
@@ -181,6 +185,7 @@ const SELF: RoleTable = {
   'auth.changePassword UserAccount': { own: ['self-account'] },
   'auth.stepUp UserAccount': { own: ['self-account'] },
   'user.read UserAccount': { own: ['self-account'] },
+  'dsar.exportOwn UserAccount': { own: ['self-data-export'] },
 };
 
 const ownData = { own: ['agent-own-employee-data'] };
@@ -201,6 +206,7 @@ const governance = (ids: readonly string[]) => ({
 const complianceCases = { assignedToMe: ['compliance-cases'], assignedToOther: ['compliance-cases'] };
 const auditors = { sameTenant: ['audit-readers'] };
 const overview = { sameTenant: ['security-overview-readers'] };
+const processingRecord = { sameTenant: ['processing-record-readers'] };
 
 const MATRIX: Readonly<Record<Role, RoleTable>> = {
   agent: {
@@ -237,6 +243,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     // Absence reasons need a stated purpose and the matrix states none: see the purpose test.
     'wfm.import System': { sameTenant: ['wfm-import'] },
     'report.read Report': { largeCohort: ['wfm-manager-reports'], smallCohort: ['wfm-manager-reports'] },
+    'processing.read System': processingRecord,
   },
   it_admin: {
     ...SELF,
@@ -254,6 +261,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'recording.storage System': { sameTenant: ['recording-storage-readers'] },
     'recording.ingest System': { sameTenant: ['it-admin-recording-intake'] },
     'recording.annotate System': { sameTenant: ['it-admin-recording-intake'] },
+    'processing.read System': processingRecord,
     'wfm.import System': { sameTenant: ['wfm-import'] },
   },
   executive: {
@@ -298,6 +306,9 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'recording.storage System': { sameTenant: ['recording-storage-readers'] },
     'case.read Case': complianceCases,
     'case.write Case': complianceCases,
+    'dsar.manage System': { sameTenant: ['compliance-dsar'] },
+    'processing.read System': processingRecord,
+    'processing.write System': { sameTenant: ['compliance-processing-record'] },
   },
   security_analyst: {
     ...SELF,
@@ -310,6 +321,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'recording.read Transcript': { assignedCase: ['security-case-recordings'] },
     'recording.list System': { sameTenant: ['recording-listers'] },
     'case.read Case': { assignedToMe: ['security-assigned-cases'] },
+    'processing.read System': processingRecord,
   },
 };
 
@@ -327,6 +339,7 @@ const INDIVIDUAL_ACTIONS: readonly Action[] = [
   'recording.download',
   'recording.read',
   'recording.list',
+  'dsar.manage',
 ];
 const IT_ADMIN_FORBIDDEN: readonly Action[] = [
   'data.read',
@@ -336,6 +349,7 @@ const IT_ADMIN_FORBIDDEN: readonly Action[] = [
   'recording.read',
   'recording.list',
   'recording.redact',
+  'dsar.manage',
 ];
 
 /** The guardrails of policies/guardrails.cedar restated: which forbids a single-role cell trips. */
@@ -775,6 +789,8 @@ describe('createAuthorizer start-up checks', () => {
       'audit-readers',
       'compliance-case-recordings',
       'compliance-cases',
+      'compliance-dsar',
+      'compliance-processing-record',
       'compliance-recording-governance',
       'content-requires-fresh-mfa',
       'detokenize-needs-purpose',
@@ -789,6 +805,7 @@ describe('createAuthorizer start-up checks', () => {
       'it-admin-users',
       'no-self-mfa-reset',
       'no-self-privilege-change',
+      'processing-record-readers',
       'qa-team-recordings',
       'recording-listers',
       'recording-storage-readers',
@@ -797,6 +814,7 @@ describe('createAuthorizer start-up checks', () => {
       'security-case-recordings',
       'security-overview-readers',
       'self-account',
+      'self-data-export',
       'supervisor-team-accounts',
       'supervisor-team-employee-data',
       'supervisor-team-recordings-if-enabled',

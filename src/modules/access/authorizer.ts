@@ -73,6 +73,10 @@ export const ACTIONS = [
   'report.read',
   'wfm.import',
   'absence.reason.read',
+  'dsar.manage',
+  'dsar.exportOwn',
+  'processing.read',
+  'processing.write',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

@@ -1058,6 +1058,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dsar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Access requests by due date, with status and an overdue flag */
+        get: operations["listDsars"];
+        put?: never;
+        /** Record a data subject access request about a user or a WFM agent (due one calendar month after receipt) */
+        post: operations["createDsar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dsar/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One access request */
+        get: operations["getDsar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Mark an open request in progress or rejected (completed and rejected requests are final) */
+        patch: operations["updateDsar"];
+        trace?: never;
+    };
+    "/v1/dsar/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a completed request's export: one JSON document, CSV of one category, or the HTML summary */
+        get: operations["downloadDsarExport"];
+        put?: never;
+        /**
+         * Produce the export of a request: counts every category and completes the request (audited)
+         * @description The data is not stored: GET /v1/dsar/{id}/export streams it, read at download time, and audits each download.
+         */
+        post: operations["produceDsarExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/data-export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export everything Bulwark holds about the caller (self-service access request, audited) */
+        get: operations["exportMyData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/data-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What Bulwark keeps about the caller: categories, rows, purpose and how long (counts only) */
+        get: operations["myDataSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/processing-record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Record of processing activities (GDPR Art. 30): purpose, lawful basis, retention, recipients per category */
+        get: operations["getProcessingRecord"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/processing-record/{category}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Edit purpose, lawful basis, recipients or transfers of one category (retention comes from configuration) */
+        put: operations["updateProcessingRecord"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3570,6 +3695,402 @@ export interface operations {
                             };
                             value?: number;
                         }[];
+                    };
+                };
+            };
+        };
+    };
+    listDsars: {
+        parameters: {
+            query?: {
+                status?: "received" | "in_progress" | "completed" | "rejected";
+                /** @description true: only open requests past their due date */
+                overdue?: "true" | "false";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            subject: {
+                                userId: string | null;
+                                username: string | null;
+                                agentIds: string[];
+                            };
+                            /** @enum {string} */
+                            status: "received" | "in_progress" | "completed" | "rejected";
+                            receivedAt: string;
+                            dueAt: string;
+                            overdue: boolean;
+                            note: string | null;
+                            createdBy: string | null;
+                            createdAt: string;
+                            completedAt: string | null;
+                            exportCounts: {
+                                [key: string]: number;
+                            } | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
+    createDsar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    subject: {
+                        username: string;
+                    } | {
+                        agentId: string;
+                    };
+                    /**
+                     * Format: date-time
+                     * @description when the request arrived (default: now)
+                     */
+                    receivedAt?: string;
+                    /** @description how it arrived, identity checks; not audited */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        subject: {
+                            userId: string | null;
+                            username: string | null;
+                            agentIds: string[];
+                        };
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        receivedAt: string;
+                        dueAt: string;
+                        overdue: boolean;
+                        note: string | null;
+                        createdBy: string | null;
+                        createdAt: string;
+                        completedAt: string | null;
+                        exportCounts: {
+                            [key: string]: number;
+                        } | null;
+                    };
+                };
+            };
+        };
+    };
+    getDsar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        subject: {
+                            userId: string | null;
+                            username: string | null;
+                            agentIds: string[];
+                        };
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        receivedAt: string;
+                        dueAt: string;
+                        overdue: boolean;
+                        note: string | null;
+                        createdBy: string | null;
+                        createdAt: string;
+                        completedAt: string | null;
+                        exportCounts: {
+                            [key: string]: number;
+                        } | null;
+                    };
+                };
+            };
+        };
+    };
+    updateDsar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "in_progress" | "rejected";
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        subject: {
+                            userId: string | null;
+                            username: string | null;
+                            agentIds: string[];
+                        };
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        receivedAt: string;
+                        dueAt: string;
+                        overdue: boolean;
+                        note: string | null;
+                        createdBy: string | null;
+                        createdAt: string;
+                        completedAt: string | null;
+                        exportCounts: {
+                            [key: string]: number;
+                        } | null;
+                    };
+                };
+            };
+        };
+    };
+    downloadDsarExport: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv" | "html";
+                /** @description the category of a CSV export (required for csv) */
+                category?: "identity" | "sessions" | "audit" | "wfm_agent" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    produceDsarExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        subject: {
+                            userId: string | null;
+                            username: string | null;
+                            agentIds: string[];
+                        };
+                        /** @enum {string} */
+                        status: "received" | "in_progress" | "completed" | "rejected";
+                        receivedAt: string;
+                        dueAt: string;
+                        overdue: boolean;
+                        note: string | null;
+                        createdBy: string | null;
+                        createdAt: string;
+                        completedAt: string | null;
+                        exportCounts: {
+                            [key: string]: number;
+                        } | null;
+                    };
+                };
+            };
+        };
+    };
+    exportMyData: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv" | "html";
+                /** @description the category of a CSV export (required for csv) */
+                category?: "identity" | "sessions" | "audit" | "wfm_agent" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    myDataSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        userId: string;
+                        categories: {
+                            /** @enum {string} */
+                            category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
+                            title: string;
+                            held: boolean;
+                            rows: number;
+                            purpose: string;
+                            lawfulBasis: string;
+                            specialCategory: boolean;
+                            retention: string;
+                            recipients: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getProcessingRecord: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
+                            title: string;
+                            data: string;
+                            purpose: string;
+                            lawfulBasis: string;
+                            specialCategory: boolean;
+                            retention: string;
+                            retentionConfiguredIn: string;
+                            recipients: string;
+                            transfers: string;
+                            customized: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    updateProcessingRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    purpose?: string;
+                    lawfulBasis?: string;
+                    recipients?: string;
+                    transfers?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
+                        title: string;
+                        data: string;
+                        purpose: string;
+                        lawfulBasis: string;
+                        specialCategory: boolean;
+                        retention: string;
+                        retentionConfiguredIn: string;
+                        recipients: string;
+                        transfers: string;
+                        customized: boolean;
                     };
                 };
             };
