@@ -29,8 +29,10 @@ import { createRecordingsService, type RecordingsService } from './modules/recor
 import { createRetentionService, type RetentionService } from './modules/recordings/retention.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.ts';
+import { createTransfersService, type TransfersService } from './modules/transfers/transfers.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 import { createWfmService, type WfmService } from './modules/wfm/wfm.service.ts';
+import { createWfmRetentionService, type WfmRetentionService } from './modules/wfm/wfm-retention.ts';
 
 /** Everything a server, a CLI command or a test needs, wired by hand (no container). */
 export type AppContext = {
@@ -56,6 +58,10 @@ export type AppContext = {
   retention: RetentionService;
   /** Workforce-management data: import and scoped reads. */
   wfm: WfmService;
+  /** WFM retention settings, leavers and the retention run (raw events, intervals, pseudonymisation). */
+  wfmRetention: WfmRetentionService;
+  /** Cross-border transfer mechanisms per region pair. */
+  transfers: TransfersService;
   /** GDPR access requests and exports of a person's data. */
   dsar: DsarService;
   /** Record of processing activities (Art. 30): defaults in code, tenant edits in the database. */
@@ -181,7 +187,9 @@ export function wireServices(
   });
   const cases = createCasesService({ db, audit, clock });
   const retention = createRetentionService({ db, audit, clock, recordings });
-  const wfm = createWfmService({ db, keyring, audit, authorizer, teams: users, clock });
+  const transfers = createTransfersService({ db, audit, clock });
+  const wfm = createWfmService({ db, keyring, audit, authorizer, teams: users, transfers, clock });
+  const wfmRetention = createWfmRetentionService({ db, audit, keyring, clock });
   const dsar = createDsarService({ db, keyring, audit, clock });
   const processing = createProcessingRecordService({ db, audit, clock, session: config.session });
   const jobs = createJobQueue({ db, clock });
@@ -212,6 +220,8 @@ export function wireServices(
     cases,
     retention,
     wfm,
+    wfmRetention,
+    transfers,
     dsar,
     processing,
     jobs,

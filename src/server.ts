@@ -4,6 +4,7 @@ import type { Config } from './config/config.ts';
 import { type AppContext, createContext } from './context.ts';
 import { buildApp } from './http/app.ts';
 import { schedulePurge, vaultJobHandlers } from './jobs/vault-jobs.ts';
+import { scheduleWfmRetention, wfmJobHandlers } from './jobs/wfm-jobs.ts';
 import { startAuditSequencer } from './modules/audit/audit.service.ts';
 
 export type RunningServer = {
@@ -38,7 +39,9 @@ export async function startServer(config: Config, print: (line: string) => void)
     );
     // The first purge runs shortly after start, then every BULWARK_PURGE_INTERVAL_SECONDS.
     await schedulePurge(ctx, 60);
-    const jobRunner = ctx.jobs.start(vaultJobHandlers(ctx), 5_000, (e) =>
+    // WFM retention (raw adherence events, intervals, leavers) likewise, hourly.
+    await scheduleWfmRetention(ctx, 90);
+    const jobRunner = ctx.jobs.start({ ...vaultJobHandlers(ctx), ...wfmJobHandlers(ctx) }, 5_000, (e) =>
       app?.log.error({ err: e }, 'background job runner failed'),
     );
     await app.listen({ host: config.host, port: config.port });

@@ -345,6 +345,44 @@ export interface WfmPerformanceTable extends WfmRowBase {
   value: number;
 }
 
+/** Pseudonymisation of leavers (migration 0008), merged into WfmAgentsTable. */
+export interface WfmAgentsTable {
+  pseudonymised_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** HMAC of the external id a pseudonymised agent had (refuses its re-import); never the id. */
+  former_key_digest: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** WFM retention settings per tenant (migration 0008); no row means the defaults. */
+export interface WfmRetentionSettingsTable {
+  tenant_id: string;
+  raw_event_days: ColumnType<number, number | undefined, number>;
+  interval_days: ColumnType<number, number | undefined, number>;
+  leaver_days: ColumnType<number, number | undefined, number>;
+  capture_raw_events: ColumnType<boolean, boolean | undefined, boolean>;
+  raw_events_removed_before: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  updated_by: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** Recorded cross-border transfer mechanisms (migration 0008). */
+export interface TransferMechanismsTable {
+  id: string;
+  tenant_id: string;
+  from_region: string;
+  to_region: string;
+  mechanism: 'adequacy' | 'scc' | 'bcr';
+  reference: string | null;
+  created_by: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  revoked_by: string | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface Database {
+  wfm_retention_settings: WfmRetentionSettingsTable;
+  transfer_mechanisms: TransferMechanismsTable;
+}
+
 export interface Database {
   tenants: TenantsTable;
   teams: TeamsTable;

@@ -27,8 +27,10 @@ import { retentionRoutes } from '../modules/recordings/retention.routes.ts';
 import { redactionRoutes } from '../modules/redaction/redaction.routes.ts';
 import { redactionStreamRoutes } from '../modules/redaction/redaction-stream.routes.ts';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.ts';
+import { transfersRoutes } from '../modules/transfers/transfers.routes.ts';
 import { usersRoutes } from '../modules/users/users.routes.ts';
 import { wfmRoutes } from '../modules/wfm/wfm.routes.ts';
+import { wfmGovernanceRoutes } from '../modules/wfm/wfm-governance.routes.ts';
 import { registerAuth } from './auth.plugin.ts';
 import { registerConsole, registerConsoleDev } from './console.ts';
 import { registerHealth } from './health.ts';
@@ -194,6 +196,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     authorizer: ctx.authorizer,
     audit: ctx.audit,
   });
+  await app.register(wfmGovernanceRoutes, { wfm: ctx.wfm, wfmRetention: ctx.wfmRetention });
+  await app.register(transfersRoutes, { transfers: ctx.transfers });
   await app.register(gdprRoutes, { dsar: ctx.dsar, processing: ctx.processing });
   if (config.console.dev) await registerConsoleDev(app);
   else registerConsole(app, options.consoleDir ?? config.console.dir);

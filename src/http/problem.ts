@@ -17,6 +17,7 @@ const TITLES: Record<ErrorCode, string> = {
   ACCOUNT_LOCKED: 'Account locked',
   ACCOUNT_DISABLED: 'Account disabled',
   FORBIDDEN: 'Forbidden',
+  TRANSFER_NOT_PERMITTED: 'Cross-border transfer not permitted',
   PASSWORD_CHANGE_REQUIRED: 'Password change required',
   PASSWORD_REJECTED: 'Password rejected',
   CONFLICT: 'Conflict',

@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   ACCOUNT_LOCKED: 423,
   ACCOUNT_DISABLED: 403,
   FORBIDDEN: 403,
+  /** Personal data of another residency region, and no transfer mechanism recorded for the pair. */
+  TRANSFER_NOT_PERMITTED: 403,
   PASSWORD_CHANGE_REQUIRED: 403,
   PASSWORD_REJECTED: 422,
   CONFLICT: 409,

@@ -107,6 +107,9 @@ beforeAll(async () => {
   manager = await buildSignedInUser(h, { roles: ['wfm_manager'] });
   itAdmin = await buildSignedInUser(h, { roles: ['it_admin'] });
   exec = await buildSignedInUser(h, { roles: ['executive'] });
+  // A4 resides in "us", everyone here reads from "eu": these tests read it under a recorded
+  // mechanism (wfm-governance.test.ts covers reads without one).
+  await h.ctx.transfers.allow(systemActorFor(tenantId), { from: 'us', to: 'eu', mechanism: 'scc' });
   agentsCsv = [
     'agent_id,username,name,team,site,region,home_address',
     `A1,${agentA.user.username},Alice Able,Team A,Leeds,eu,"1 Canary Row, Leeds ${HOME_CANARY}"`,
@@ -605,13 +608,18 @@ describe('SQL scope equals the Cedar decision per row, for every role', () => {
             agentUserId: p.id,
           } as const;
           const mayList = h.ctx.authorizer.authorize(p, 'data.read', self, context).allowed;
+          // Cedar sees the regions this reader may receive (the recorded us -> eu mechanism).
+          const pt = {
+            ...p,
+            transferFrom: (await h.ctx.transfers.sourcesFor(tenantId, p.region)).map((s) => s.from),
+          };
           for (const r of resources) {
-            const allowed = h.ctx.authorizer.authorize(p, 'data.read', r, context).allowed;
+            const allowed = h.ctx.authorizer.authorize(pt, 'data.read', r, context).allowed;
             const where = `${name} ${kind} ${'id' in r ? r.id : ''} purpose=${purpose}`;
             expect(listed.has('id' in r ? r.id : ''), where).toBe(allowed);
             if (allowed) expect(mayList, where).toBe(true);
             if (kind === 'absences' && allowed) {
-              const reason = h.ctx.authorizer.authorize(p, 'absence.reason.read', r, context).allowed;
+              const reason = h.ctx.authorizer.authorize(pt, 'absence.reason.read', r, context).allowed;
               expect(listed.get('id' in r ? r.id : '') !== null, `${where} reason`).toBe(reason);
             }
             compared++;

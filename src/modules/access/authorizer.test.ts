@@ -92,6 +92,11 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'dsar.exportOwn': ['UserAccount'],
   'processing.read': ['System'],
   'processing.write': ['System'],
+  'wfm.retention.read': ['System'],
+  'wfm.retention.write': ['System'],
+  'wfm.presence.read': ['System'],
+  'transfer.read': ['System'],
+  'transfer.write': ['System'],
 };
 
 /** How a resource relates to the principal built by `buildPrincipal()`; depends on its type. */
@@ -244,6 +249,9 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'wfm.import System': { sameTenant: ['wfm-import'] },
     'report.read Report': { largeCohort: ['wfm-manager-reports'], smallCohort: ['wfm-manager-reports'] },
     'processing.read System': processingRecord,
+    'wfm.retention.read System': { sameTenant: ['wfm-retention-readers'] },
+    'wfm.retention.write System': { sameTenant: ['wfm-retention-writers'] },
+    'wfm.presence.read System': { sameTenant: ['wfm-presence-incident-support'] },
   },
   it_admin: {
     ...SELF,
@@ -263,6 +271,8 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'recording.annotate System': { sameTenant: ['it-admin-recording-intake'] },
     'processing.read System': processingRecord,
     'wfm.import System': { sameTenant: ['wfm-import'] },
+    'wfm.retention.read System': { sameTenant: ['wfm-retention-readers'] },
+    'transfer.read System': { sameTenant: ['transfer-mechanism-readers'] },
   },
   executive: {
     ...SELF,
@@ -309,6 +319,9 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'dsar.manage System': { sameTenant: ['compliance-dsar'] },
     'processing.read System': processingRecord,
     'processing.write System': { sameTenant: ['compliance-processing-record'] },
+    'wfm.retention.read System': { sameTenant: ['wfm-retention-readers'] },
+    'transfer.read System': { sameTenant: ['transfer-mechanism-readers'] },
+    'transfer.write System': { sameTenant: ['transfer-mechanism-managers'] },
   },
   security_analyst: {
     ...SELF,
@@ -322,6 +335,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'recording.list System': { sameTenant: ['recording-listers'] },
     'case.read Case': { assignedToMe: ['security-assigned-cases'] },
     'processing.read System': processingRecord,
+    'wfm.presence.read System': { sameTenant: ['wfm-presence-incident-support'] },
   },
 };
 
@@ -335,6 +349,7 @@ const CONTENT_ACTIONS: readonly Action[] = [
 const INDIVIDUAL_ACTIONS: readonly Action[] = [
   'data.read',
   'absence.reason.read',
+  'wfm.presence.read',
   'recording.play',
   'recording.download',
   'recording.read',
@@ -344,6 +359,7 @@ const INDIVIDUAL_ACTIONS: readonly Action[] = [
 const IT_ADMIN_FORBIDDEN: readonly Action[] = [
   'data.read',
   'absence.reason.read',
+  'wfm.presence.read',
   'recording.play',
   'recording.download',
   'recording.read',
@@ -531,6 +547,36 @@ describe('authorization matrix (role × action × relation × MFA)', () => {
       'executive-no-individual-records',
     ]);
     expect(decide(manager, 'otherTenant', 'x').policyIds).toEqual(['tenant-isolation']);
+  });
+
+  it('employee data of another region needs a transfer mechanism to the reader region', () => {
+    const manager = buildPrincipal(['wfm_manager']);
+    const usRow = { ...buildResource('Schedule', 'otherTeam'), region: 'us' } as ResourceSlice;
+    const usAbsence = { ...buildResource('Absence', 'otherTeam'), region: 'us' } as ResourceSlice;
+    const denied = authz.authorize(manager, 'data.read', usRow, buildContext());
+    expect(denied).toEqual({
+      allowed: false,
+      policyIds: ['cross-border-transfer-needs-mechanism'],
+      errors: [],
+    });
+    for (const id of denied.policyIds) decidingIds.add(id);
+    expect(authz.authorize({ ...manager, transferFrom: ['us'] }, 'data.read', usRow, buildContext())).toEqual(
+      {
+        allowed: true,
+        policyIds: ['wfm-manager-employee-data'],
+        errors: [],
+      },
+    );
+    // A mechanism for another pair does not help; the reason of an absence follows the same rule.
+    expect(
+      authz.authorize({ ...manager, transferFrom: ['uk'] }, 'data.read', usRow, buildContext()).allowed,
+    ).toBe(false);
+    const purpose = buildContext({ purpose: 'return-to-work review' });
+    expect(authz.authorize(manager, 'absence.reason.read', usAbsence, purpose).allowed).toBe(false);
+    expect(
+      authz.authorize({ ...manager, transferFrom: ['us'] }, 'absence.reason.read', usAbsence, purpose)
+        .allowed,
+    ).toBe(true);
   });
 
   it('every policy decides at least one matrix cell (policy coverage)', () => {
@@ -793,6 +839,7 @@ describe('createAuthorizer start-up checks', () => {
       'compliance-processing-record',
       'compliance-recording-governance',
       'content-requires-fresh-mfa',
+      'cross-border-transfer-needs-mechanism',
       'detokenize-needs-purpose',
       'detokenize-permitted',
       'executive-aggregate-reports',
@@ -820,11 +867,16 @@ describe('createAuthorizer start-up checks', () => {
       'supervisor-team-recordings-if-enabled',
       'tenant-isolation',
       'token-create',
+      'transfer-mechanism-managers',
+      'transfer-mechanism-readers',
       'wfm-analyst-schedules-adherence',
       'wfm-import',
       'wfm-manager-absence-reason-with-purpose',
       'wfm-manager-employee-data',
       'wfm-manager-reports',
+      'wfm-presence-incident-support',
+      'wfm-retention-readers',
+      'wfm-retention-writers',
     ]);
   });
 
@@ -962,6 +1014,26 @@ describe('properties', () => {
         expect(authz.authorize(p, action, resource, ctx).allowed).toBe(false);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('employee data of another region is allowed only with a transfer mechanism from that region', () => {
+    const regions = fc.uniqueArray(fc.constantFrom('eu', 'us', 'uk'), { maxLength: 3 });
+    fc.assert(
+      fc.property(principal(), employeeData, context, regions, (p0, resource, ctx, transferFrom) => {
+        const p = { ...p0, transferFrom };
+        for (const action of ['data.read', 'absence.reason.read'] as const) {
+          if (action === 'absence.reason.read' && resource.type !== 'Absence') continue;
+          const d = authz.authorize(p, action, resource, ctx);
+          expect(d.errors).toEqual([]);
+          const crossing = resource.region !== p.region && !transferFrom.includes(resource.region);
+          if (crossing) {
+            expect(d.allowed).toBe(false);
+            expect(d.policyIds).toContain('cross-border-transfer-needs-mechanism');
+          } else expect(d.policyIds).not.toContain('cross-border-transfer-needs-mechanism');
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 

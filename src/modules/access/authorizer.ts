@@ -73,6 +73,11 @@ export const ACTIONS = [
   'report.read',
   'wfm.import',
   'absence.reason.read',
+  'wfm.retention.read',
+  'wfm.retention.write',
+  'wfm.presence.read',
+  'transfer.read',
+  'transfer.write',
   'dsar.manage',
   'dsar.exportOwn',
   'processing.read',
@@ -113,6 +118,11 @@ export interface PrincipalSlice {
   readonly cases: readonly string[];
   /** Role-independent grants such as `detokenize`; absent means none. */
   readonly permissions?: readonly string[];
+  /**
+   * Regions whose personal data may be transferred to this user's region (a transfer mechanism is
+   * recorded for region -> `region`); absent means none. Loaded by the reads that enforce it.
+   */
+  readonly transferFrom?: readonly string[];
 }
 
 /** The thing being acted on. `tenantId` of `AuditLog`/`System` names the tenant's log/config. */
@@ -286,6 +296,11 @@ function resourceTeams(r: ResourceSlice): readonly string[] {
   }
 }
 
+/** The residency region a resource carries: the only one of `transferFrom` a policy may compare. */
+function resourceRegions(r: ResourceSlice): readonly string[] {
+  return 'region' in r ? [r.region] : NO_STRINGS;
+}
+
 function intersect(mine: readonly string[], theirs: readonly string[]): string[] {
   if (mine.length === 0 || theirs.length === 0) return [];
   const set = new Set(theirs);
@@ -308,6 +323,7 @@ function toUserEntity(p: PrincipalSlice, r: ResourceSlice): EntityJson {
       teams: intersect(p.teams, resourceTeams(r)),
       cases: r.type === 'Recording' || r.type === 'Transcript' ? intersect(p.cases, r.cases) : [],
       permissions: [...(p.permissions ?? NO_STRINGS)],
+      transferFrom: intersect(p.transferFrom ?? NO_STRINGS, resourceRegions(r)),
     },
     parents: [],
   };

@@ -43,7 +43,19 @@ const common = {
   region: z.string(),
 };
 const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable(),
+    withheld: z
+      .record(z.string(), z.number())
+      .describe(
+        'rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region',
+      ),
+  });
+const transferNote =
+  ' Rows of another residency region are returned only while a transfer mechanism (region -> your region) ' +
+  'is recorded, and each such read is audited; others are counted in `withheld`. Naming one agent whose ' +
+  'rows are all withheld (`agent`) is refused with 403 TRANSFER_NOT_PERMITTED.';
 
 /** The caller's own record in their first team: "may this caller read this kind of record at all". */
 function selfResource(req: FastifyRequest, type: EmployeeDataType): ResourceSlice {
@@ -155,6 +167,7 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
         tags: ['wfm'],
         operationId: 'listWfmSchedules',
         summary: "Schedule segments in the caller's scope (own, own teams, or all for WFM roles)",
+        description: transferNote.trim(),
         querystring: listQuery,
         response: {
           200: page(z.object({ ...common, start: z.string(), end: z.string(), activity: z.string() })),
@@ -163,7 +176,7 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
     },
     async (req) => {
       await req.authorize(selfResource(req, 'Schedule'));
-      return wfm.listSchedules(toPrincipal(req.auth!), filtersOf(req.query));
+      return wfm.listSchedules(toPrincipal(req.auth!), filtersOf(req.query), actorFrom(req));
     },
   );
 
@@ -175,6 +188,7 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
         tags: ['wfm'],
         operationId: 'listWfmAdherence',
         summary: "Adherence state events (or 15-minute aggregates with view=intervals) in the caller's scope",
+        description: transferNote.trim(),
         querystring: listQuery.extend({ view: z.enum(['events', 'intervals']).default('events') }),
         response: {
           200: page(
@@ -193,8 +207,8 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
       await req.authorize(selfResource(req, 'Adherence'));
       const p = toPrincipal(req.auth!);
       return req.query.view === 'intervals'
-        ? wfm.listIntervals(p, filtersOf(req.query))
-        : wfm.listAdherence(p, filtersOf(req.query));
+        ? wfm.listIntervals(p, filtersOf(req.query), actorFrom(req))
+        : wfm.listAdherence(p, filtersOf(req.query), actorFrom(req));
     },
   );
 
@@ -208,7 +222,8 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
         summary: 'Absences in the caller\'s scope as "absent"; reason categories only where permitted',
         description:
           'An agent sees the reasons of their own absences; a wfm_manager sees reasons only with a stated ' +
-          '`purpose`, and every request that shows reasons is audited. Supervisors never see reasons.',
+          '`purpose`, and every request that shows reasons is audited. Supervisors never see reasons.' +
+          transferNote,
         querystring: listQuery.extend({
           purpose: z
             .string()
@@ -234,13 +249,13 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
     async (req) => {
       const purpose = req.query.purpose ?? '';
       await req.authorize(selfResource(req, 'Absence'), { purpose });
-      const { items, nextCursor } = await wfm.listAbsences(
+      const { items, nextCursor, withheld } = await wfm.listAbsences(
         actorFrom(req),
         toPrincipal(req.auth!),
         filtersOf(req.query),
         contextOf(req, purpose, false),
       );
-      return { items, nextCursor };
+      return { items, nextCursor, withheld };
     },
   );
 
@@ -252,6 +267,7 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
         tags: ['wfm'],
         operationId: 'listWfmPerformance',
         summary: "Performance metrics per period in the caller's scope",
+        description: transferNote.trim(),
         querystring: listQuery,
         response: {
           200: page(z.object({ ...common, periodStart: z.string(), metric: z.string(), value: z.number() })),
@@ -260,7 +276,7 @@ export const wfmRoutes: FastifyPluginAsyncZod<{
     },
     async (req) => {
       await req.authorize(selfResource(req, 'Performance'));
-      return wfm.listPerformance(toPrincipal(req.auth!), filtersOf(req.query));
+      return wfm.listPerformance(toPrincipal(req.auth!), filtersOf(req.query), actorFrom(req));
     },
   );
 

@@ -22,9 +22,9 @@ import type {
   ResourceSlice,
 } from '../access/authorizer.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import type { TransferSource, TransfersService } from '../transfers/transfers.service.ts';
 import type { Actor, UsersService } from '../users/users.service.ts';
 import {
-  type AdherenceRow,
   type ColumnMapping,
   EMPTY_MAPPING,
   type ImportIssue,
@@ -34,13 +34,15 @@ import {
   parseImport,
   type WfmKind,
 } from './wfm-csv.ts';
+import { INTERVAL_MS, rebuildAgentIntervals, slotOf } from './wfm-intervals.ts';
+import { type PresenceResult, presence as presenceQuery } from './wfm-presence.ts';
 import { buildReport, type GroupBy, type ReportKind } from './wfm-reports.ts';
+import { advanceRawHorizon, formerKeyDigest, loadRetentionSettings } from './wfm-retention.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** Rows written per INSERT statement (well under PostgreSQL's 65,535 parameters). */
 const BATCH = 500;
-const INTERVAL_MS = 15 * 60_000;
 
 export type ImportResult = { kind: WfmKind; rows: number; inserted: number; updated: number };
 /** Phases: checking rows, writing rows, then (adherence) rebuilding each agent's 15-minute intervals. */
@@ -199,10 +201,12 @@ function decodeCursor(kind: WfmListKind, cursor: string): { key: string; id: str
 
 type Deps = {
   db: Kysely<Database>;
-  keyring: Pick<Keyring, 'encryptField'>;
+  keyring: Pick<Keyring, 'encryptField' | 'derivedKey'>;
   audit: Pick<AuditService, 'append' | 'appendNow'>;
   authorizer: Pick<Authorizer, 'authorize'>;
   teams: Pick<UsersService, 'ensureTeams'>;
+  /** Recorded cross-border transfer mechanisms: which other regions' rows a reader may see. */
+  transfers: Pick<TransfersService, 'sourcesFor'>;
   clock: Clock;
 };
 
@@ -212,7 +216,15 @@ type Deps = {
  * await wfm.importCsv(actor, 'schedules', csvText, { file: 'schedules.csv' });
  * const page = await wfm.list('schedules', principal, { team: 'Team A' });
  */
-export function createWfmService({ db, keyring, audit, authorizer, teams: teamDirectory, clock }: Deps) {
+export function createWfmService({
+  db,
+  keyring,
+  audit,
+  authorizer,
+  teams: teamDirectory,
+  transfers,
+  clock,
+}: Deps) {
   const auditActor = (a: Actor) => ({ userId: a.userId, roles: a.roles, sessionId: a.sessionId, ip: a.ip });
 
   /** Agents by external id; an id the tenant does not have is a problem on its line. */
@@ -266,7 +278,32 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
       for (const r of parsed.rows)
         if (r.username && !users.has(r.username) && issues.length < MAX_ISSUES)
           issues.push({ line: r.line, column: 'username', message: 'no Bulwark user has this username' });
-      if (issues.length > 0) throw importError(file, issues);
+      // A pseudonymised leaver's former id must not re-create the person (its digest is all that is kept).
+      const digests = new Map(
+        parsed.rows.map((r) => [formerKeyDigest(keyring, tenantId, r.agentId), r.line]),
+      );
+      const keys = [...digests.keys()];
+      for (let i = 0; i < keys.length; i += BATCH) {
+        const former = await trx
+          .selectFrom('wfm_agents')
+          .select('former_key_digest')
+          .where('tenant_id', '=', tenantId)
+          .where('former_key_digest', 'in', keys.slice(i, i + BATCH))
+          .execute();
+        for (const f of former)
+          if (issues.length < MAX_ISSUES)
+            issues.push({
+              line: digests.get(f.former_key_digest!)!,
+              column: 'agent_id',
+              message:
+                'this agent left and was pseudonymised under the retention settings; leave them out of the export',
+            });
+      }
+      if (issues.length > 0)
+        throw importError(
+          file,
+          issues.sort((a, b) => a.line - b.line),
+        );
       const teams = await teamDirectory.ensureTeams(
         trx,
         tenantId,
@@ -302,8 +339,12 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
               site: eb.ref('excluded.site'),
               region: eb.ref('excluded.region'),
               home_address_enc: eb.ref('excluded.home_address_enc'),
-              status: eb.ref('excluded.status'),
-              left_at: eb.ref('excluded.left_at'),
+              // A leaving date once recorded (import or `bulwark wfm agents leave`) is kept when a
+              // later file has none: exports often lack the column.
+              status: sql<
+                'active' | 'left'
+              >`case when coalesce(excluded.left_at, wfm_agents.left_at) is not null then 'left' else excluded.status end`,
+              left_at: sql<Date | null>`coalesce(excluded.left_at, wfm_agents.left_at)`,
               updated_at: eb.ref('excluded.updated_at'),
             })),
           )
@@ -324,6 +365,16 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
           column: 'agent_id',
           message: 'unknown agent (import the agents file first)',
         });
+    const retention = parsed.kind === 'adherence' ? await loadRetentionSettings(trx, tenantId) : null;
+    const horizon = retention?.rawEventsRemovedBefore ? Date.parse(retention.rawEventsRemovedBefore) : null;
+    if (parsed.kind === 'adherence' && retention?.captureRawEvents && horizon !== null)
+      for (const r of parsed.rows)
+        if (r.at.getTime() < horizon && issues.length < MAX_ISSUES)
+          issues.push({
+            line: r.line,
+            column: 'timestamp',
+            message: `before ${retention.rawEventsRemovedBefore}, where raw events were already rolled up and removed under the retention settings`,
+          });
     if (issues.length > 0) throw importError(file, issues);
     const base = (agentId: string) => {
       const a = agents.get(agentId)!;
@@ -421,105 +472,33 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
       added += countInserted(out);
       progress('writing', Math.min(parsed.rows.length, i + BATCH), parsed.rows.length);
     }
-    if (parsed.kind === 'adherence') await rebuildIntervals(trx, tenantId, parsed.rows, agents, progress);
-    return added;
-  }
-
-  /**
-   * Recomputes the 15-minute aggregates an adherence import touched: from the interval holding the
-   * state that was current when the earliest imported event happened, onwards. Each state lasts until
-   * the agent's next event; the latest state of an agent is counted once a later event closes it.
-   */
-  async function rebuildIntervals(
-    trx: Transaction<Database>,
-    tenantId: string,
-    rows: AdherenceRow[],
-    agents: Map<string, { id: string; team_id: string; region: string }>,
-    progress: ImportProgress,
-  ): Promise<void> {
-    const earliest = new Map<string, number>();
-    for (const r of rows) {
-      const ref = agents.get(r.agentId)!.id;
-      const t = r.at.getTime();
-      if (!(earliest.get(ref)! <= t)) earliest.set(ref, t);
-    }
-    let done = 0;
-    for (const [ref, min] of earliest) {
-      progress('aggregating', done++, earliest.size);
-      const prev = await trx
-        .selectFrom('wfm_adherence_events')
-        .select((eb) => eb.fn.max('occurred_at').as('at'))
-        .where('tenant_id', '=', tenantId)
-        .where('agent_ref', '=', ref)
-        .where('occurred_at', '<', new Date(min))
-        .executeTakeFirst();
-      const prevAt = prev?.at ? new Date(prev.at).getTime() : min;
-      const lo = Math.floor(prevAt / INTERVAL_MS) * INTERVAL_MS;
-      const first = await trx
-        .selectFrom('wfm_adherence_events')
-        .select((eb) => eb.fn.max('occurred_at').as('at'))
-        .where('tenant_id', '=', tenantId)
-        .where('agent_ref', '=', ref)
-        .where('occurred_at', '<=', new Date(lo))
-        .executeTakeFirst();
-      const from = first?.at ? new Date(first.at) : new Date(lo);
-      const events = await trx
-        .selectFrom('wfm_adherence_events')
-        .select(['occurred_at', 'state', 'team_id', 'region'])
-        .where('tenant_id', '=', tenantId)
-        .where('agent_ref', '=', ref)
-        .where('occurred_at', '>=', from)
-        .orderBy('occurred_at')
-        .execute();
-      const slots = new Map<
-        string,
-        { start: number; state: string; seconds: number; team: string; region: string }
-      >();
-      for (let i = 0; i + 1 < events.length; i++) {
-        const ev = events[i]!;
-        if (ev.state === 'logged_out') continue;
-        const s = Math.max(ev.occurred_at.getTime(), lo);
-        const e = events[i + 1]!.occurred_at.getTime();
-        for (let slot = Math.floor(s / INTERVAL_MS) * INTERVAL_MS; slot < e; slot += INTERVAL_MS) {
-          const a = Math.max(s, slot);
-          const b = Math.min(e, slot + INTERVAL_MS);
-          if (b <= a) continue;
-          const key = `${slot}|${ev.state}`;
-          const cur = slots.get(key) ?? {
-            start: slot,
-            state: ev.state,
-            seconds: 0,
-            team: ev.team_id,
-            region: ev.region,
-          };
-          cur.seconds += (b - a) / 1000;
-          cur.team = ev.team_id;
-          cur.region = ev.region;
-          slots.set(key, cur);
-        }
+    if (parsed.kind === 'adherence') {
+      const earliest = new Map<string, number>();
+      for (const r of parsed.rows) {
+        const ref = agents.get(r.agentId)!.id;
+        const t = r.at.getTime();
+        if (!(earliest.get(ref)! <= t)) earliest.set(ref, t);
       }
-      await trx
-        .deleteFrom('wfm_adherence_intervals')
-        .where('tenant_id', '=', tenantId)
-        .where('agent_ref', '=', ref)
-        .where('interval_start', '>=', new Date(lo))
-        .execute();
-      const values = [...slots.values()].map((s) => ({
-        id: newId(),
-        tenant_id: tenantId,
-        agent_ref: ref,
-        team_id: s.team,
-        region: s.region,
-        interval_start: new Date(s.start),
-        state: s.state,
-        seconds: s.seconds,
-      }));
-      for (let i = 0; i < values.length; i += BATCH)
-        await trx
-          .insertInto('wfm_adherence_intervals')
-          .values(values.slice(i, i + BATCH))
-          .execute();
+      let done = 0;
+      for (const [ref, min] of earliest) {
+        progress('aggregating', done++, earliest.size);
+        await rebuildAgentIntervals(trx, tenantId, ref, min);
+      }
+      if (retention && !retention.captureRawEvents) {
+        // Minimization: the intervals are all that is kept; the imported states are dropped at once.
+        const refs = [...earliest.keys()];
+        let latest = 0;
+        for (const r of parsed.rows) latest = Math.max(latest, r.at.getTime());
+        for (let i = 0; i < refs.length; i += BATCH)
+          await trx
+            .deleteFrom('wfm_adherence_events')
+            .where('tenant_id', '=', tenantId)
+            .where('agent_ref', 'in', refs.slice(i, i + BATCH))
+            .execute();
+        await advanceRawHorizon(trx, tenantId, new Date(slotOf(latest) + INTERVAL_MS));
+      }
     }
+    return added;
   }
 
   /**
@@ -603,16 +582,24 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
     agentUserId: r.agent_user_id ?? '',
   });
 
+  /**
+   * The residency rule of a read: rows of the reader's own region, and of each region with a
+   * recorded transfer mechanism to it (the SQL twin of the `cross-border-transfer-needs-mechanism`
+   * forbid in policies/guardrails.cedar). `null` applies no rule (internal reads only).
+   */
+  type RegionRule = { own: string; sources: readonly TransferSource[] } | null;
+
   async function query(
     kind: WfmListKind,
     tenantId: string,
     scope: WfmScope,
     filters: ListFilters,
-  ): Promise<{ rows: ListedRow[]; nextCursor: string | null }> {
+    regions: RegionRule,
+  ): Promise<{ rows: ListedRow[]; nextCursor: string | null; withheld: Record<string, number> }> {
     const spec = SPECS[kind];
     const limit = Math.min(Math.max(filters.limit ?? 50, 1), 200);
     if (!scope.all && scope.userId === null && scope.teams.length === 0)
-      return { rows: [], nextCursor: null };
+      return { rows: [], nextCursor: null, withheld: {} };
     const where: RawBuilder<unknown>[] = [sql`r.tenant_id = ${tenantId}`];
     if (!scope.all) {
       const ors: RawBuilder<unknown>[] = [];
@@ -624,12 +611,29 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
     if (filters.agent) where.push(sql`a.agent_id = ${filters.agent}`);
     if (filters.team) where.push(sql`(t.name = ${filters.team} or t.id::text = ${filters.team})`);
     where.push(...spec.window(filters.from, filters.to));
+    const from = sql`from ${sql.table(spec.table)} r
+      join wfm_agents a on a.id = r.agent_ref
+      join teams t on t.id = r.team_id`;
+    let withheld: Record<string, number> = {};
+    const pageWhere = [...where];
+    if (regions) {
+      const readable = sql.join([regions.own, ...regions.sources.map((s) => s.from)].map((r) => sql`${r}`));
+      pageWhere.push(sql`r.region in (${readable})`);
+      // In scope and filtered, but of a region this reader may not receive: counted, never shown.
+      const counts = await sql<{ region: string; n: number | string }>`
+        select r.region, count(*) as n ${from}
+        where ${sql.join(where, sql` and `)} and r.region not in (${readable})
+        group by r.region`.execute(db);
+      withheld = Object.fromEntries(
+        counts.rows.sort((x, y) => (x.region < y.region ? -1 : 1)).map((c) => [c.region, Number(c.n)]),
+      );
+    }
     const sortRef = sql.ref(`r.${spec.sort}`);
     if (filters.cursor) {
       const c = decodeCursor(kind, filters.cursor);
       if (spec.sortType === 'date' ? !/^\d{4}-\d{2}-\d{2}$/.test(c.key) : Number.isNaN(Date.parse(c.key)))
         throw invalidCursor();
-      where.push(
+      pageWhere.push(
         sql`(${sortRef}, r.id) < (cast(${c.key} as ${sql.raw(spec.sortType)}), cast(${c.id} as uuid))`,
       );
     }
@@ -641,16 +645,112 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
     const result = await sql<ListedRow>`
       select r.id, r.tenant_id, r.region, r.team_id, t.name as team_name, a.agent_id as agent_key,
              a.name as agent_name, a.user_id as agent_user_id, ${sortKey} as sort_key, ${spec.columns}
-      from ${sql.table(spec.table)} r
-      join wfm_agents a on a.id = r.agent_ref
-      join teams t on t.id = r.team_id
-      where ${sql.join(where, sql` and `)}
+      ${from}
+      where ${sql.join(pageWhere, sql` and `)}
       order by ${sortRef} desc, r.id desc
       limit ${limit + 1}`.execute(db);
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
     const nextCursor = result.rows.length > limit && last ? encodeCursor(kind, last.sort_key, last.id) : null;
-    return { rows, nextCursor };
+    return { rows, nextCursor, withheld };
+  }
+
+  /** The actor of an audit event for a read made without a request (services, tests). */
+  const actorOf = (p: PrincipalSlice): Actor => ({
+    tenantId: p.tenantId,
+    userId: p.id,
+    roles: p.roles,
+    sessionId: null,
+    ip: null,
+    requestId: null,
+    channel: 'system',
+  });
+
+  /** The principal as Cedar sees it for employee data: with the regions it may receive. */
+  async function withTransfers(p: PrincipalSlice): Promise<{ p: PrincipalSlice; rule: RegionRule }> {
+    const sources = await transfers.sourcesFor(p.tenantId, p.region);
+    return { p: { ...p, transferFrom: sources.map((s) => s.from) }, rule: { own: p.region, sources } };
+  }
+
+  /**
+   * One scoped page under the residency rule. A request naming one agent (`agent` filter) whose rows
+   * in the caller's scope are all of a region without a mechanism is refused with
+   * TRANSFER_NOT_PERMITTED; otherwise such rows are left out and counted in `withheld`. Every row of
+   * another region that is returned is audited as `wfm.transfer.read` (one event per source region).
+   */
+  async function scopedRead(
+    kind: WfmListKind,
+    p: PrincipalSlice,
+    filters: ListFilters,
+    actor: Actor,
+  ): Promise<{
+    rows: ListedRow[];
+    nextCursor: string | null;
+    withheld: Record<string, number>;
+    principal: PrincipalSlice;
+  }> {
+    const { p: principal, rule } = await withTransfers(p);
+    const page = await query(kind, p.tenantId, scopeOf(p, SPECS[kind].type), filters, rule);
+    const withheldRegions = Object.keys(page.withheld);
+    if (filters.agent && withheldRegions.length > 0 && page.rows.length === 0 && !filters.cursor) {
+      await audit.appendNow({
+        tenantId: p.tenantId,
+        action: 'wfm.transfer.read',
+        outcome: 'deny',
+        actor: auditActor(actor),
+        resource: { type: SPECS[kind].type, id: null },
+        requestId: actor.requestId,
+        reason: 'no_transfer_mechanism',
+        details: { kind, from: withheldRegions.join(','), to: p.region, channel: actor.channel },
+      });
+      throw new AppError(
+        'TRANSFER_NOT_PERMITTED',
+        `this agent's data resides in region ${withheldRegions.join(', ')}; no transfer mechanism to ${p.region} is recorded (bulwark transfers allow)`,
+        { details: { from: withheldRegions, to: p.region } },
+      );
+    }
+    await auditTransfers(
+      actor,
+      p.region,
+      SPECS[kind].type,
+      kind,
+      rule,
+      page.rows.map((r) => r.region),
+    );
+    return { ...page, principal };
+  }
+
+  /** Audits the rows of other regions a reader receives: from/to, mechanism and count per region. */
+  async function auditTransfers(
+    actor: Actor,
+    to: string,
+    resourceType: string,
+    kind: string,
+    rule: RegionRule,
+    regionsOfRows: readonly string[],
+  ): Promise<void> {
+    const perRegion = new Map<string, number>();
+    for (const r of regionsOfRows) if (r !== to) perRegion.set(r, (perRegion.get(r) ?? 0) + 1);
+    for (const [from, rows] of [...perRegion].sort()) {
+      const source = rule?.sources.find((s) => s.from === from);
+      await audit.appendNow({
+        tenantId: actor.tenantId,
+        action: 'wfm.transfer.read',
+        outcome: 'allow',
+        actor: auditActor(actor),
+        resource: { type: resourceType, id: null },
+        requestId: actor.requestId,
+        details: {
+          kind,
+          from,
+          to,
+          mechanism: source?.mechanism ?? null,
+          mechanism_id: source?.id ?? null,
+          rows,
+          channel: actor.channel,
+        },
+      });
+    }
   }
 
   const iso = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).toISOString();
@@ -663,50 +763,50 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
   });
 
   /** Schedules in the caller's scope, newest first. */
-  async function listSchedules(p: PrincipalSlice, filters: ListFilters) {
-    const { rows, nextCursor } = await query('schedules', p.tenantId, scopeOf(p, 'Schedule'), filters);
+  async function listSchedules(p: PrincipalSlice, filters: ListFilters, actor: Actor = actorOf(p)) {
+    const { rows, nextCursor, withheld } = await scopedRead('schedules', p, filters, actor);
     const items: ScheduleView[] = rows.map((r) => ({
       ...common(r),
       start: iso(r.starts_at),
       end: iso(r.ends_at),
       activity: String(r.activity),
     }));
-    return { items, nextCursor };
+    return { items, nextCursor, withheld };
   }
 
   /** Adherence state events in the caller's scope, newest first. */
-  async function listAdherence(p: PrincipalSlice, filters: ListFilters) {
-    const { rows, nextCursor } = await query('adherence', p.tenantId, scopeOf(p, 'Adherence'), filters);
+  async function listAdherence(p: PrincipalSlice, filters: ListFilters, actor: Actor = actorOf(p)) {
+    const { rows, nextCursor, withheld } = await scopedRead('adherence', p, filters, actor);
     const items: AdherenceView[] = rows.map((r) => ({
       ...common(r),
       timestamp: iso(r.occurred_at),
       state: String(r.state),
     }));
-    return { items, nextCursor };
+    return { items, nextCursor, withheld };
   }
 
   /** 15-minute adherence aggregates in the caller's scope, newest first. */
-  async function listIntervals(p: PrincipalSlice, filters: ListFilters) {
-    const { rows, nextCursor } = await query('intervals', p.tenantId, scopeOf(p, 'Adherence'), filters);
+  async function listIntervals(p: PrincipalSlice, filters: ListFilters, actor: Actor = actorOf(p)) {
+    const { rows, nextCursor, withheld } = await scopedRead('intervals', p, filters, actor);
     const items: IntervalView[] = rows.map((r) => ({
       ...common(r),
       intervalStart: iso(r.interval_start),
       state: String(r.state),
       seconds: Number(r.seconds),
     }));
-    return { items, nextCursor };
+    return { items, nextCursor, withheld };
   }
 
   /** Performance metrics in the caller's scope, newest period first. */
-  async function listPerformance(p: PrincipalSlice, filters: ListFilters) {
-    const { rows, nextCursor } = await query('performance', p.tenantId, scopeOf(p, 'Performance'), filters);
+  async function listPerformance(p: PrincipalSlice, filters: ListFilters, actor: Actor = actorOf(p)) {
+    const { rows, nextCursor, withheld } = await scopedRead('performance', p, filters, actor);
     const items: PerformanceView[] = rows.map((r) => ({
       ...common(r),
       periodStart: String(r.period_start),
       metric: String(r.metric),
       value: Number(r.value),
     }));
-    return { items, nextCursor };
+    return { items, nextCursor, withheld };
   }
 
   /**
@@ -719,8 +819,13 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
     p: PrincipalSlice,
     filters: ListFilters,
     context: AuthzContext,
-  ): Promise<{ items: AbsenceView[]; nextCursor: string | null; reasonsShown: number }> {
-    const { rows, nextCursor } = await query('absences', p.tenantId, scopeOf(p, 'Absence'), filters);
+  ): Promise<{
+    items: AbsenceView[];
+    nextCursor: string | null;
+    withheld: Record<string, number>;
+    reasonsShown: number;
+  }> {
+    const { rows, nextCursor, withheld, principal } = await scopedRead('absences', p, filters, actor);
     // Only rows a permit could match are put to Cedar (own rows; any row for a manager with a purpose).
     const mayAsk = (r: ListedRow) =>
       (p.roles.includes('agent') && r.agent_user_id === p.id) ||
@@ -730,7 +835,7 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
     const items: AbsenceView[] = rows.map((r) => {
       let reasonCode: string | null = null;
       if (mayAsk(r)) {
-        const d = authorizer.authorize(p, 'absence.reason.read', resourceOf('Absence', r), context);
+        const d = authorizer.authorize(principal, 'absence.reason.read', resourceOf('Absence', r), context);
         if (d.allowed) {
           reasonCode = String(r.reason_code);
           shown += 1;
@@ -757,7 +862,7 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
         requestId: actor.requestId,
         details: { reasons: shown, rows: rows.length, channel: actor.channel },
       });
-    return { items, nextCursor, reasonsShown: shown };
+    return { items, nextCursor, withheld, reasonsShown: shown };
   }
 
   /** Every row of a kind in a tenant with its Cedar resource (for the scope-equals-policy test and audits). */
@@ -770,6 +875,7 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
         tenantId,
         { all: true, userId: null, teams: [] },
         { cursor, limit: 200 },
+        null,
       );
       for (const r of page.rows) out.push(resourceOf(SPECS[kind].type, r));
       cursor = page.nextCursor ?? undefined;
@@ -786,8 +892,42 @@ export function createWfmService({ db, keyring, audit, authorizer, teams: teamDi
     metric: string | null,
   ) => buildReport(db, tenantId, kind, groupBy, month, metric);
 
+  /**
+   * Who was logged in during a window (incident support; the route has authorized
+   * `wfm.presence.read`). Audited as `wfm.presence.read` with the window, filters and count before
+   * it is returned, and as `wfm.transfer.read` for agents of other regions.
+   */
+  async function presence(
+    actor: Actor,
+    p: PrincipalSlice,
+    q: { from: Date; to: Date; team?: string | undefined; site?: string | undefined },
+  ): Promise<PresenceResult> {
+    const { rule } = await withTransfers(p);
+    const { regionsRead, ...result } = await presenceQuery(db, p.tenantId, q, rule!);
+    await audit.appendNow({
+      tenantId: p.tenantId,
+      action: 'wfm.presence.read',
+      outcome: 'allow',
+      actor: auditActor(actor),
+      resource: { type: 'System', id: null },
+      requestId: actor.requestId,
+      details: {
+        from: result.from,
+        to: result.to,
+        team: q.team ?? null,
+        site: q.site ?? null,
+        agents: result.items.length,
+        withheld: Object.values(result.withheld).reduce((a, b) => a + b, 0),
+        channel: actor.channel,
+      },
+    });
+    await auditTransfers(actor, p.region, 'System', 'presence', rule, regionsRead);
+    return result;
+  }
+
   return {
     importCsv,
+    presence,
     report,
     scopeOf,
     listSchedules,

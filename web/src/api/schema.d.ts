@@ -974,7 +974,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Schedule segments in the caller's scope (own, own teams, or all for WFM roles) */
+        /**
+         * Schedule segments in the caller's scope (own, own teams, or all for WFM roles)
+         * @description Rows of another residency region are returned only while a transfer mechanism (region -> your region) is recorded, and each such read is audited; others are counted in `withheld`. Naming one agent whose rows are all withheld (`agent`) is refused with 403 TRANSFER_NOT_PERMITTED.
+         */
         get: operations["listWfmSchedules"];
         put?: never;
         post?: never;
@@ -991,7 +994,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Adherence state events (or 15-minute aggregates with view=intervals) in the caller's scope */
+        /**
+         * Adherence state events (or 15-minute aggregates with view=intervals) in the caller's scope
+         * @description Rows of another residency region are returned only while a transfer mechanism (region -> your region) is recorded, and each such read is audited; others are counted in `withheld`. Naming one agent whose rows are all withheld (`agent`) is refused with 403 TRANSFER_NOT_PERMITTED.
+         */
         get: operations["listWfmAdherence"];
         put?: never;
         post?: never;
@@ -1010,7 +1016,7 @@ export interface paths {
         };
         /**
          * Absences in the caller's scope as "absent"; reason categories only where permitted
-         * @description An agent sees the reasons of their own absences; a wfm_manager sees reasons only with a stated `purpose`, and every request that shows reasons is audited. Supervisors never see reasons.
+         * @description An agent sees the reasons of their own absences; a wfm_manager sees reasons only with a stated `purpose`, and every request that shows reasons is audited. Supervisors never see reasons. Rows of another residency region are returned only while a transfer mechanism (region -> your region) is recorded, and each such read is audited; others are counted in `withheld`. Naming one agent whose rows are all withheld (`agent`) is refused with 403 TRANSFER_NOT_PERMITTED.
          */
         get: operations["listWfmAbsences"];
         put?: never;
@@ -1028,7 +1034,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Performance metrics per period in the caller's scope */
+        /**
+         * Performance metrics per period in the caller's scope
+         * @description Rows of another residency region are returned only while a transfer mechanism (region -> your region) is recorded, and each such read is audited; others are counted in `withheld`. Naming one agent whose rows are all withheld (`agent`) is refused with 403 TRANSFER_NOT_PERMITTED.
+         */
         get: operations["listWfmPerformance"];
         put?: never;
         post?: never;
@@ -1053,6 +1062,85 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wfm/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's WFM retention settings (privacy-protective defaults until changed) */
+        get: operations["getWfmRetention"];
+        /**
+         * Change WFM retention settings (omitted fields keep their value); audited with old and new values
+         * @description Enforced by the retention job of `bulwark serve` and by `bulwark wfm retention run`: raw adherence events older than rawEventDays are rolled up into 15-minute intervals, then removed; intervals older than intervalDays are removed; leavers are pseudonymised leaverDays after leaving. WFM data has no legal holds.
+         */
+        put: operations["setWfmRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wfm/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agents logged in during a window, by team and site, from sessions and adherence (incident support)
+         * @description At most 31 days. First and last seen are clipped to the window; `sources` says whether a Bulwark session of the linked user, adherence states (or their 15-minute aggregates), or both showed the agent. Every query is audited with its window and count. Agents of another residency region appear only under a recorded transfer mechanism; others are counted in `withheld`.
+         */
+        get: operations["wfmPresence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recorded cross-border transfer mechanisms (active; revoked ones with includeRevoked) */
+        get: operations["listTransferMechanisms"];
+        put?: never;
+        /**
+         * Record a transfer mechanism: users of `to` may then read personal data of `from`
+         * @description One active mechanism per region pair (409 while one exists; revoke it to replace it). Audited as transfer.allow.
+         */
+        post: operations["allowTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/transfers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a transfer mechanism; reads of that region stop at once (audited as transfer.revoke) */
+        delete: operations["revokeTransfer"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3514,6 +3602,10 @@ export interface operations {
                             activity: string;
                         }[];
                         nextCursor: string | null;
+                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region */
+                        withheld: {
+                            [key: string]: number;
+                        };
                     };
                 };
             };
@@ -3560,6 +3652,10 @@ export interface operations {
                             seconds?: number;
                         }[];
                         nextCursor: string | null;
+                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region */
+                        withheld: {
+                            [key: string]: number;
+                        };
                     };
                 };
             };
@@ -3608,6 +3704,10 @@ export interface operations {
                             reasonCode: string | null;
                         }[];
                         nextCursor: string | null;
+                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region */
+                        withheld: {
+                            [key: string]: number;
+                        };
                     };
                 };
             };
@@ -3652,6 +3752,10 @@ export interface operations {
                             value: number;
                         }[];
                         nextCursor: string | null;
+                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region */
+                        withheld: {
+                            [key: string]: number;
+                        };
                     };
                 };
             };
@@ -3695,6 +3799,245 @@ export interface operations {
                             };
                             value?: number;
                         }[];
+                    };
+                };
+            };
+        };
+    };
+    getWfmRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description raw adherence state events are kept this many days (default 7) */
+                        rawEventDays: number;
+                        /** @description 15-minute interval aggregates are kept this many days (default 730) */
+                        intervalDays: number;
+                        /** @description leavers are pseudonymised this many days after leaving (default 90) */
+                        leaverDays: number;
+                        /** @description false: adherence imports keep only 15-minute aggregates, no per-second states */
+                        captureRawEvents: boolean;
+                        rawEventsRemovedBefore: string | null;
+                        /** @description true while nobody has changed the defaults */
+                        defaults: boolean;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+        };
+    };
+    setWfmRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rawEventDays?: number;
+                    intervalDays?: number;
+                    leaverDays?: number;
+                    captureRawEvents?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description raw adherence state events are kept this many days (default 7) */
+                        rawEventDays: number;
+                        /** @description 15-minute interval aggregates are kept this many days (default 730) */
+                        intervalDays: number;
+                        /** @description leavers are pseudonymised this many days after leaving (default 90) */
+                        leaverDays: number;
+                        /** @description false: adherence imports keep only 15-minute aggregates, no per-second states */
+                        captureRawEvents: boolean;
+                        rawEventsRemovedBefore: string | null;
+                        /** @description true while nobody has changed the defaults */
+                        defaults: boolean;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+        };
+    };
+    wfmPresence: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                /** @description team name or id */
+                team?: string;
+                site?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        items: {
+                            agentId: string;
+                            agentName: string;
+                            team: {
+                                id: string;
+                                name: string;
+                            };
+                            site: string | null;
+                            region: string;
+                            firstSeen: string;
+                            lastSeen: string;
+                            sources: ("session" | "adherence")[];
+                        }[];
+                        groups: {
+                            team: string;
+                            site: string | null;
+                            agents: number;
+                        }[];
+                        withheld: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listTransferMechanisms: {
+        parameters: {
+            query?: {
+                includeRevoked?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            from: string;
+                            to: string;
+                            /** @enum {string} */
+                            mechanism: "adequacy" | "scc" | "bcr";
+                            reference: string | null;
+                            createdAt: string;
+                            createdBy: string | null;
+                            revokedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    allowTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description residency region */
+                    from: string;
+                    /** @description residency region */
+                    to: string;
+                    /**
+                     * @description adequacy decision, standard contractual clauses or BCR
+                     * @enum {string}
+                     */
+                    mechanism: "adequacy" | "scc" | "bcr";
+                    /** @description e.g. the SCC module and contract reference */
+                    reference?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        from: string;
+                        to: string;
+                        /** @enum {string} */
+                        mechanism: "adequacy" | "scc" | "bcr";
+                        reference: string | null;
+                        createdAt: string;
+                        createdBy: string | null;
+                        revokedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    revokeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        from: string;
+                        to: string;
+                        /** @enum {string} */
+                        mechanism: "adequacy" | "scc" | "bcr";
+                        reference: string | null;
+                        createdAt: string;
+                        createdBy: string | null;
+                        revokedAt: string | null;
                     };
                 };
             };
