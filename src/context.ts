@@ -32,7 +32,11 @@ import { createTokensService, type TokensService } from './modules/tokens/tokens
 import { createTransfersService, type TransfersService } from './modules/transfers/transfers.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 import { createWfmService, type WfmService } from './modules/wfm/wfm.service.ts';
-import { createWfmRetentionService, type WfmRetentionService } from './modules/wfm/wfm-retention.ts';
+import {
+  createWfmRetentionService,
+  loadRetentionSettings,
+  type WfmRetentionService,
+} from './modules/wfm/wfm-retention.ts';
 
 /** Everything a server, a CLI command or a test needs, wired by hand (no container). */
 export type AppContext = {
@@ -191,7 +195,21 @@ export function wireServices(
   const wfm = createWfmService({ db, keyring, audit, authorizer, teams: users, transfers, clock });
   const wfmRetention = createWfmRetentionService({ db, audit, keyring, clock });
   const dsar = createDsarService({ db, keyring, audit, clock });
-  const processing = createProcessingRecordService({ db, audit, clock, session: config.session });
+  const processing = createProcessingRecordService({
+    db,
+    audit,
+    clock,
+    session: config.session,
+    // The record of processing states the retention actually configured, not the defaults.
+    wfmRetention: async (tenantId) => {
+      const s = await loadRetentionSettings(db, tenantId);
+      return {
+        adherenceEventDays: s.captureRawEvents ? s.rawEventDays : null,
+        adherenceIntervalDays: s.intervalDays,
+        leaverPseudonymiseDays: s.leaverDays,
+      };
+    },
+  });
   const jobs = createJobQueue({ db, clock });
   const close = async () => {
     try {

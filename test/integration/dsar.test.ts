@@ -397,6 +397,22 @@ describe('record of processing activities', () => {
     expect((await get(itAdmin, '/v1/processing-record')).statusCode).toBe(200);
   });
 
+  it('states the WFM retention the tenant configured, not the defaults', async () => {
+    const before = await get(compliance, '/v1/processing-record');
+    const events = () =>
+      get(compliance, '/v1/processing-record').then(
+        (r) => r.json().items.find((i: { category: string }) => i.category === 'adherence_events').retention,
+      );
+    expect(before.statusCode).toBe(200);
+    expect(await events()).toMatch(/7 days/);
+    const set = await send(manager, 'PUT', '/v1/wfm/retention', { rawEventDays: 14 });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(await events()).toMatch(/14 days/);
+    await send(manager, 'PUT', '/v1/wfm/retention', { captureRawEvents: false });
+    expect(await events()).toMatch(/not captured/);
+    await send(manager, 'PUT', '/v1/wfm/retention', { rawEventDays: 7, captureRawEvents: true });
+  });
+
   it('compliance edits purpose and recipients (audited); others may not', async () => {
     const res = await send(compliance, 'PUT', '/v1/processing-record/performance', {
       purpose: 'Coaching only',
