@@ -19,14 +19,57 @@ const principal = (roles: Role[], overrides: Partial<PrincipalSlice> = {}): Prin
 /** Each role's screens, single role, no extra permission, supervisor playback off. */
 const EXPECTED: Record<Role, ConsoleCapability[]> = {
   agent: ['redaction', 'wfm'],
-  supervisor: ['redaction', 'wfm'],
-  wfm_analyst: ['redaction', 'wfm'],
-  wfm_manager: ['redaction', 'wfm', 'reports'],
-  it_admin: ['overview', 'audit-checkpoint', 'users', 'redaction', 'keys'],
+  supervisor: ['redaction', 'wfm', 'wfm-team', 'wfm-team-absences', 'wfm-team-performance'],
+  wfm_analyst: ['redaction', 'wfm', 'wfm-team'],
+  wfm_manager: [
+    'redaction',
+    'wfm',
+    'reports',
+    'wfm-team',
+    'wfm-team-absences',
+    'wfm-team-performance',
+    'wfm-absence-reasons',
+    'processing-record',
+    'wfm-retention',
+    'wfm-retention-edit',
+    'presence',
+  ],
+  it_admin: [
+    'overview',
+    'audit-checkpoint',
+    'users',
+    'redaction',
+    'keys',
+    'processing-record',
+    'transfers',
+    'wfm-retention',
+  ],
   executive: ['redaction', 'reports'],
   qa_analyst: ['redaction', 'recordings'],
-  compliance_officer: ['overview', 'audit', 'audit-checkpoint', 'redaction', 'recordings', 'cases'],
-  security_analyst: ['overview', 'audit', 'audit-checkpoint', 'redaction', 'recordings', 'cases'],
+  compliance_officer: [
+    'overview',
+    'audit',
+    'audit-checkpoint',
+    'redaction',
+    'recordings',
+    'cases',
+    'dsar',
+    'processing-record',
+    'processing-record-edit',
+    'transfers',
+    'transfers-edit',
+    'wfm-retention',
+  ],
+  security_analyst: [
+    'overview',
+    'audit',
+    'audit-checkpoint',
+    'redaction',
+    'recordings',
+    'cases',
+    'processing-record',
+    'presence',
+  ],
 };
 
 describe('console capabilities (asked of the Cedar policies)', () => {
@@ -59,6 +102,32 @@ describe('console capabilities (asked of the Cedar policies)', () => {
     expect(consoleCapabilities(authz, principal(['supervisor']), { supervisorPlayback: true })).toContain(
       'recordings',
     );
+  });
+
+  it('WFM: agents see only their own slice, supervisors their team without reasons, it_admin nothing', () => {
+    const of = (roles: Role[], overrides: Partial<PrincipalSlice> = {}) =>
+      consoleCapabilities(authz, principal(roles, overrides), { supervisorPlayback: false });
+    expect(of(['agent'])).not.toContain('wfm-team');
+    expect(of(['supervisor'])).not.toContain('wfm-absence-reasons');
+    // A supervisor of no team has no team to view.
+    expect(of(['supervisor'], { teams: [] })).not.toContain('wfm-team');
+    expect(of(['wfm_analyst'])).not.toContain('wfm-team-absences');
+    expect(of(['wfm_analyst'])).not.toContain('wfm-team-performance');
+    for (const c of ['wfm', 'wfm-team', 'wfm-team-absences', 'wfm-absence-reasons', 'dsar'] as const) {
+      expect(of(['it_admin', 'wfm_manager'])).not.toContain(c);
+      expect(of(['executive', 'wfm_manager'])).not.toContain(c);
+    }
+    expect(of(['executive'])).toContain('reports');
+    expect(of(['wfm_manager'])).not.toContain('dsar');
+    expect(of(['it_admin'])).not.toContain('processing-record-edit');
+    // Governance: it_admin reads configuration but changes neither transfers nor retention, and
+    // never sees who was logged in; changing retention stays with the WFM data owner.
+    expect(of(['it_admin'])).not.toContain('transfers-edit');
+    expect(of(['it_admin'])).not.toContain('wfm-retention-edit');
+    expect(of(['it_admin', 'security_analyst'])).not.toContain('presence');
+    expect(of(['executive', 'wfm_manager'])).not.toContain('presence');
+    expect(of(['compliance_officer'])).not.toContain('wfm-retention-edit');
+    expect(of(['wfm_manager'])).not.toContain('transfers');
   });
 
   it('guardrails win for combined roles: it_admin + qa_analyst still gets no recordings', () => {

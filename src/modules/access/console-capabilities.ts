@@ -4,7 +4,14 @@
  * it leads to. These are navigation hints, not authorization: the API still decides (and audits)
  * every request the screen then makes, so they are evaluated without an audit event.
  */
-import type { Action, Authorizer, AuthzContext, PrincipalSlice, ResourceSlice } from './authorizer.ts';
+import type {
+  Action,
+  Authorizer,
+  AuthzContext,
+  EmployeeDataType,
+  PrincipalSlice,
+  ResourceSlice,
+} from './authorizer.ts';
 
 /** Console screens, in menu order. */
 export const CONSOLE_CAPABILITIES = [
@@ -19,6 +26,18 @@ export const CONSOLE_CAPABILITIES = [
   'keys',
   'wfm',
   'reports',
+  'wfm-team',
+  'wfm-team-absences',
+  'wfm-team-performance',
+  'wfm-absence-reasons',
+  'dsar',
+  'processing-record',
+  'processing-record-edit',
+  'transfers',
+  'transfers-edit',
+  'wfm-retention',
+  'wfm-retention-edit',
+  'presence',
 ] as const;
 
 export type ConsoleCapability = (typeof CONSOLE_CAPABILITIES)[number];
@@ -32,6 +51,15 @@ type Probe = {
 
 const system = (p: PrincipalSlice): ResourceSlice => ({ type: 'System', tenantId: p.tenantId });
 const auditLog = (p: PrincipalSlice): ResourceSlice => ({ type: 'AuditLog', tenantId: p.tenantId });
+/** A WFM record of someone else in the caller's first team and region. */
+const otherAgentsRecord = (p: PrincipalSlice, type: EmployeeDataType): ResourceSlice => ({
+  type,
+  id: `other:${p.id}`,
+  tenantId: p.tenantId,
+  region: p.region,
+  team: p.teams[0] ?? '',
+  agentUserId: `not:${p.id}`,
+});
 
 /** The screen → (action, resource, context) table; each row mirrors the screen's main route. */
 const PROBES: Record<ConsoleCapability, Probe> = {
@@ -71,6 +99,28 @@ const PROBES: Record<ConsoleCapability, Probe> = {
     resource: (p) => ({ type: 'Report', id: 'console', tenantId: p.tenantId, cohortSize: 5 }),
     context: { aggregate: true },
   },
+  // Other people's WFM rows, as the team views list them: a record of another user in the caller's
+  // first team (supervisors of that team; wfm_analyst and wfm_manager read every team).
+  'wfm-team': { action: 'data.read', resource: (p) => otherAgentsRecord(p, 'Schedule') },
+  'wfm-team-absences': { action: 'data.read', resource: (p) => otherAgentsRecord(p, 'Absence') },
+  'wfm-team-performance': { action: 'data.read', resource: (p) => otherAgentsRecord(p, 'Performance') },
+  // "Show reasons" on another person's absences, with a stated purpose (wfm_manager only).
+  'wfm-absence-reasons': {
+    action: 'absence.reason.read',
+    resource: (p) => otherAgentsRecord(p, 'Absence'),
+    context: { purpose: 'console-navigation' },
+  },
+  // GDPR: access requests (compliance officers) and the record of processing (read; edit).
+  dsar: { action: 'dsar.manage', resource: system },
+  'processing-record': { action: 'processing.read', resource: system },
+  'processing-record-edit': { action: 'processing.write', resource: system },
+  // Cross-border transfer mechanisms (list; record and revoke), WFM retention settings (read;
+  // change) and the presence query for incident support.
+  transfers: { action: 'transfer.read', resource: system },
+  'transfers-edit': { action: 'transfer.write', resource: system },
+  'wfm-retention': { action: 'wfm.retention.read', resource: system },
+  'wfm-retention-edit': { action: 'wfm.retention.write', resource: system },
+  presence: { action: 'wfm.presence.read', resource: system },
 };
 
 /**

@@ -12,6 +12,12 @@ export const SCREENS = [
   { path: '/recordings', label: 'Recordings', capability: 'recordings' },
   { path: '/cases', label: 'Investigation cases', capability: 'cases' },
   { path: '/keys', label: 'Keys', capability: 'keys' },
+  { path: '/wfm/my-work', label: 'My work', capability: 'wfm' },
+  { path: '/wfm/team', label: 'Team schedules', capability: 'wfm-team' },
+  { path: '/wfm/reports', label: 'WFM reports', capability: 'reports' },
+  { path: '/gdpr/dsar', label: 'Access requests', capability: 'dsar' },
+  { path: '/gdpr/processing-record', label: 'Record of processing', capability: 'processing-record' },
+  { path: '/my-data', label: 'My data', capability: null },
   { path: '/account', label: 'My account', capability: null },
 ] as const;
 

@@ -4,6 +4,9 @@ import { AccountScreen } from '../screens/account';
 import { AuditScreen } from '../screens/audit';
 import { CaseDetailScreen } from '../screens/case-detail';
 import { CasesScreen } from '../screens/cases';
+import { DsarScreen } from '../screens/gdpr-dsar';
+import { MyDataScreen } from '../screens/gdpr-my-data';
+import { ProcessingRecordScreen } from '../screens/gdpr-processing-record';
 import { KeysScreen } from '../screens/keys';
 import { OverviewScreen } from '../screens/overview';
 import { RecordingDetailScreen } from '../screens/recording-detail';
@@ -12,6 +15,9 @@ import { RedactionScreen } from '../screens/redaction';
 import { SignInScreen } from '../screens/sign-in';
 import { TokensScreen } from '../screens/tokens';
 import { UsersScreen } from '../screens/users';
+import { WfmMyWorkScreen } from '../screens/wfm-my-work';
+import { WfmReportsScreen } from '../screens/wfm-reports';
+import { WfmTeamScreen } from '../screens/wfm-team';
 import { AppLayout, HomeRedirect, RequireCapability } from './layout';
 
 const rootRoute = createRootRouteWithContext<{ queryClient: QueryClient }>()({
@@ -58,8 +64,24 @@ const routeTree = rootRoute.addChildren([
     guarded('/cases', 'cases', CasesScreen),
     caseDetailRoute,
     guarded('/keys', 'keys', KeysScreen),
+    createRoute({ getParentRoute: () => appRoute, path: '/wfm', component: WfmHome }),
+    guarded('/wfm/my-work', 'wfm', WfmMyWorkScreen),
+    guarded('/wfm/team', 'wfm-team', WfmTeamScreen),
+    guarded('/wfm/reports', 'reports', WfmReportsScreen),
+    guarded('/gdpr/dsar', 'dsar', DsarScreen),
+    guarded('/gdpr/processing-record', 'processing-record', ProcessingRecordScreen),
+    createRoute({ getParentRoute: () => appRoute, path: '/my-data', component: MyDataScreen }),
   ]),
 ]);
+
+/** `/wfm`: "My work" for whoever may read WFM data; everyone else gets the refusal, no data. */
+function WfmHome() {
+  return (
+    <RequireCapability capability="wfm">
+      <WfmMyWorkScreen />
+    </RequireCapability>
+  );
+}
 
 export function createConsoleRouter(queryClient: QueryClient) {
   return createRouter({ routeTree, context: { queryClient }, defaultPreload: false });
