@@ -451,3 +451,30 @@ export interface Database {
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
 }
+
+/** Shift-swap offers (migration 0009). Status `expired` is computed (starts_at passed), never stored. */
+export interface WfmShiftSwapsTable {
+  id: string;
+  tenant_id: string;
+  schedule_id: string;
+  team_id: string;
+  region: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  activity: string;
+  offered_by_agent: string;
+  offered_by_user: string;
+  note: string | null;
+  status: 'open' | 'claimed' | 'approved' | 'rejected' | 'withdrawn';
+  claimed_by_agent: string | null;
+  claimed_by_user: string | null;
+  claimed_at: Timestamp | null;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Database {
+  wfm_shift_swaps: WfmShiftSwapsTable;
+}

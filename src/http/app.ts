@@ -31,6 +31,8 @@ import { transfersRoutes } from '../modules/transfers/transfers.routes.ts';
 import { usersRoutes } from '../modules/users/users.routes.ts';
 import { wfmRoutes } from '../modules/wfm/wfm.routes.ts';
 import { wfmGovernanceRoutes } from '../modules/wfm/wfm-governance.routes.ts';
+import { wfmSwapsRoutes } from '../modules/wfm/wfm-swaps.routes.ts';
+import { createSwapsService } from '../modules/wfm/wfm-swaps.ts';
 import { registerAuth } from './auth.plugin.ts';
 import { registerConsole, registerConsoleDev } from './console.ts';
 import { registerHealth } from './health.ts';
@@ -197,6 +199,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     audit: ctx.audit,
   });
   await app.register(wfmGovernanceRoutes, { wfm: ctx.wfm, wfmRetention: ctx.wfmRetention });
+  await app.register(wfmSwapsRoutes, {
+    swaps: createSwapsService({ db: ctx.database.db, audit: ctx.audit, clock: ctx.clock }),
+  });
   await app.register(transfersRoutes, { transfers: ctx.transfers });
   await app.register(gdprRoutes, { dsar: ctx.dsar, processing: ctx.processing });
   if (config.console.dev) await registerConsoleDev(app);

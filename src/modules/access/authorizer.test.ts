@@ -97,6 +97,11 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'wfm.presence.read': ['System'],
   'transfer.read': ['System'],
   'transfer.write': ['System'],
+  'swap.list': ['System'],
+  'swap.offer': ['Schedule'],
+  'swap.withdraw': ['Schedule'],
+  'swap.claim': ['Schedule'],
+  'swap.approve': ['Schedule'],
 };
 
 /** How a resource relates to the principal built by `buildPrincipal()`; depends on its type. */
@@ -212,6 +217,7 @@ const complianceCases = { assignedToMe: ['compliance-cases'], assignedToOther: [
 const auditors = { sameTenant: ['audit-readers'] };
 const overview = { sameTenant: ['security-overview-readers'] };
 const processingRecord = { sameTenant: ['processing-record-readers'] };
+const swapList = { sameTenant: ['swap-marketplace-list'] };
 
 const MATRIX: Readonly<Record<Role, RoleTable>> = {
   agent: {
@@ -221,6 +227,10 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'data.read Absence': ownData,
     'data.read Performance': ownData,
     'absence.reason.read Absence': { own: ['agent-own-absence-reason'] },
+    'swap.list System': swapList,
+    'swap.offer Schedule': { own: ['agent-swap-own-shift'] },
+    'swap.withdraw Schedule': { own: ['agent-swap-own-shift'] },
+    'swap.claim Schedule': { sameTeam: ['agent-swap-claim-team-shift'] },
   },
   supervisor: {
     ...SELF,
@@ -233,6 +243,9 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'data.read Adherence': teamData,
     'data.read Absence': teamData,
     'data.read Performance': teamData,
+    'swap.list System': swapList,
+    // `own` (a swap of one's own shift) is refused by no-self-swap-approval.
+    'swap.approve Schedule': { sameTeam: ['supervisor-team-swap-approval'] },
   },
   wfm_analyst: {
     ...SELF,
@@ -252,6 +265,11 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'wfm.retention.read System': { sameTenant: ['wfm-retention-readers'] },
     'wfm.retention.write System': { sameTenant: ['wfm-retention-writers'] },
     'wfm.presence.read System': { sameTenant: ['wfm-presence-incident-support'] },
+    'swap.list System': swapList,
+    'swap.approve Schedule': {
+      sameTeam: ['wfm-manager-swap-approval'],
+      otherTeam: ['wfm-manager-swap-approval'],
+    },
   },
   it_admin: {
     ...SELF,
@@ -355,6 +373,11 @@ const INDIVIDUAL_ACTIONS: readonly Action[] = [
   'recording.read',
   'recording.list',
   'dsar.manage',
+  'swap.list',
+  'swap.offer',
+  'swap.withdraw',
+  'swap.claim',
+  'swap.approve',
 ];
 const IT_ADMIN_FORBIDDEN: readonly Action[] = [
   'data.read',
@@ -366,6 +389,11 @@ const IT_ADMIN_FORBIDDEN: readonly Action[] = [
   'recording.list',
   'recording.redact',
   'dsar.manage',
+  'swap.list',
+  'swap.offer',
+  'swap.withdraw',
+  'swap.claim',
+  'swap.approve',
 ];
 
 /** The guardrails of policies/guardrails.cedar restated: which forbids a single-role cell trips. */
@@ -389,6 +417,8 @@ function expectedForbids(role: Role, action: Action, relation: Relation, staleMf
     ids.push('no-self-privilege-change');
   if (action === 'user.resetMfa' && (relation === 'own' || relation === 'otherTenant'))
     ids.push('no-self-mfa-reset');
+  if (action === 'swap.approve' && (relation === 'own' || relation === 'otherTenant'))
+    ids.push('no-self-swap-approval');
   return ids.sort();
 }
 
@@ -680,10 +710,14 @@ describe('guardrails', () => {
           : everyone;
       for (const type of APPLIES_TO[action]) {
         const content = type === 'Recording' || type === 'Transcript';
-        // user.update targets someone else: changing one's own privileges is forbidden in any tenant.
+        // user.update targets someone else: changing one's own privileges is forbidden in any tenant
+        // (likewise resetting one's own MFA, deciding a swap of one's own shift, claiming one's own offer).
         const relation = content
           ? 'assignedCase'
-          : action === 'user.update' || action === 'user.resetMfa'
+          : action === 'user.update' ||
+              action === 'user.resetMfa' ||
+              action === 'swap.approve' ||
+              action === 'swap.claim'
             ? 'sameTeam'
             : relationsOf(type)[0]!;
         const own = buildResource(type, relation);
@@ -832,6 +866,8 @@ describe('createAuthorizer start-up checks', () => {
     expect(authz.policyIds).toEqual([
       'agent-own-absence-reason',
       'agent-own-employee-data',
+      'agent-swap-claim-team-shift',
+      'agent-swap-own-shift',
       'audit-readers',
       'compliance-case-recordings',
       'compliance-cases',
@@ -852,6 +888,7 @@ describe('createAuthorizer start-up checks', () => {
       'it-admin-users',
       'no-self-mfa-reset',
       'no-self-privilege-change',
+      'no-self-swap-approval',
       'processing-record-readers',
       'qa-team-recordings',
       'recording-listers',
@@ -865,6 +902,8 @@ describe('createAuthorizer start-up checks', () => {
       'supervisor-team-accounts',
       'supervisor-team-employee-data',
       'supervisor-team-recordings-if-enabled',
+      'supervisor-team-swap-approval',
+      'swap-marketplace-list',
       'tenant-isolation',
       'token-create',
       'transfer-mechanism-managers',
@@ -874,6 +913,7 @@ describe('createAuthorizer start-up checks', () => {
       'wfm-manager-absence-reason-with-purpose',
       'wfm-manager-employee-data',
       'wfm-manager-reports',
+      'wfm-manager-swap-approval',
       'wfm-presence-incident-support',
       'wfm-retention-readers',
       'wfm-retention-writers',

@@ -82,6 +82,11 @@ export const ACTIONS = [
   'dsar.exportOwn',
   'processing.read',
   'processing.write',
+  'swap.list',
+  'swap.offer',
+  'swap.withdraw',
+  'swap.claim',
+  'swap.approve',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

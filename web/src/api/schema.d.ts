@@ -1108,6 +1108,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wfm/swaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shift-swap marketplace as the caller may see it
+         * @description `available` (agents): open offers of your teams that have not started, as time, team and activity only, never who offered them. `mine` (agents): offers you made or claimed, your side only. `toDecide` (supervisors of the team, WFM managers): claimed offers awaiting approval, with both people. At most 200 of each.
+         */
+        get: operations["listShiftSwaps"];
+        put?: never;
+        /**
+         * Offer one of your own future schedule segments for swap or give-away
+         * @description Teammates see only its time, team and activity under an opaque offer id. The note is shown to you and to whoever decides, never to other agents. One live offer per segment.
+         */
+        post: operations["offerShiftSwap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wfm/swaps/{id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim an open offer of your team's (first claim wins; a supervisor then decides)
+         * @description Refused (409) for your own offer, an offer already claimed, withdrawn or expired, and a shift overlapping one of your shifts, absences or pending claims; refused (403) outside your team.
+         */
+        post: operations["claimShiftSwap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wfm/swaps/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw your offer before it is decided (the shift stays yours) */
+        post: operations["withdrawShiftSwap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wfm/swaps/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a claimed swap: the segment moves to the claimant (supervisor of the team, WFM manager)
+         * @description Never for a swap you offered or claimed. Approval re-checks, in the same transaction as the move and its audit event, that the offer is still claimed and unexpired, that the claimant has no overlapping shift or absence, and that the segment is unchanged since it was offered.
+         */
+        post: operations["approveShiftSwap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wfm/swaps/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject an open or claimed offer: the shift stays with the offerer (supervisor of the team, WFM manager)
+         * @description Never for a swap you offered or claimed. Approval re-checks, in the same transaction as the move and its audit event, that the offer is still claimed and unexpired, that the claimant has no overlapping shift or absence, and that the segment is unchanged since it was offered.
+         */
+        post: operations["rejectShiftSwap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/transfers": {
         parameters: {
             query?: never;
@@ -1473,7 +1574,7 @@ export interface operations {
                         /** @description Seconds without activity after which the session ends (the console locks at the same time) */
                         idleTimeoutSeconds: number;
                         /** @description Console screens the policies let this user use (as if MFA were fresh). A navigation hint, not authorization: every API call is still decided. */
-                        capabilities: ("overview" | "audit" | "audit-checkpoint" | "users" | "redaction" | "tokens" | "recordings" | "cases" | "keys" | "wfm" | "reports")[];
+                        capabilities: ("overview" | "audit" | "audit-checkpoint" | "users" | "redaction" | "tokens" | "recordings" | "cases" | "keys" | "wfm" | "reports" | "wfm-team" | "wfm-team-absences" | "wfm-team-performance" | "wfm-absence-reasons" | "dsar" | "processing-record" | "processing-record-edit" | "transfers" | "transfers-edit" | "wfm-retention" | "wfm-retention-edit" | "presence")[];
                     };
                 };
             };
@@ -3926,6 +4027,352 @@ export interface operations {
                         withheld: {
                             [key: string]: number;
                         };
+                    };
+                };
+            };
+        };
+    };
+    listShiftSwaps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        available: {
+                            /** @description opaque offer id */
+                            id: string;
+                            team: {
+                                id: string;
+                                name: string;
+                            };
+                            start: string;
+                            end: string;
+                            activity: string;
+                            /**
+                             * @description `expired`: the shift started while the offer was open or claimed
+                             * @enum {string}
+                             */
+                            status: "open" | "claimed" | "approved" | "rejected" | "withdrawn" | "expired";
+                        }[];
+                        mine: {
+                            /** @description opaque offer id */
+                            id: string;
+                            team: {
+                                id: string;
+                                name: string;
+                            };
+                            start: string;
+                            end: string;
+                            activity: string;
+                            /**
+                             * @description `expired`: the shift started while the offer was open or claimed
+                             * @enum {string}
+                             */
+                            status: "open" | "claimed" | "approved" | "rejected" | "withdrawn" | "expired";
+                            /** @enum {string} */
+                            role: "offerer" | "claimant";
+                            /** @description the offered segment (offerer only) */
+                            scheduleId: string | null;
+                            /** @description the offerer's note (offerer only) */
+                            note: string | null;
+                            /** @description someone claimed it (the offerer is not told who) */
+                            claimed: boolean;
+                            claimedAt: string | null;
+                            decidedAt: string | null;
+                        }[];
+                        toDecide: {
+                            /** @description opaque offer id */
+                            id: string;
+                            team: {
+                                id: string;
+                                name: string;
+                            };
+                            start: string;
+                            end: string;
+                            activity: string;
+                            /**
+                             * @description `expired`: the shift started while the offer was open or claimed
+                             * @enum {string}
+                             */
+                            status: "open" | "claimed" | "approved" | "rejected" | "withdrawn" | "expired";
+                            scheduleId: string;
+                            note: string | null;
+                            offeredBy: {
+                                agentId: string;
+                                name: string;
+                                userId: string;
+                            };
+                            claimedBy: {
+                                agentId: string;
+                                name: string;
+                                userId: string;
+                            } | null;
+                            claimedAt: string | null;
+                            decidedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    offerShiftSwap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description id of your segment, from GET /v1/wfm/schedules */
+                    scheduleId: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description opaque offer id */
+                        id: string;
+                        team: {
+                            id: string;
+                            name: string;
+                        };
+                        start: string;
+                        end: string;
+                        activity: string;
+                        /**
+                         * @description `expired`: the shift started while the offer was open or claimed
+                         * @enum {string}
+                         */
+                        status: "open" | "claimed" | "approved" | "rejected" | "withdrawn" | "expired";
+                        /** @enum {string} */
+                        role: "offerer" | "claimant";
+                        /** @description the offered segment (offerer only) */
+                        scheduleId: string | null;
+                        /** @description the offerer's note (offerer only) */
+                        note: string | null;
+                        /** @description someone claimed it (the offerer is not told who) */
+                        claimed: boolean;
+                        claimedAt: string | null;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    claimShiftSwap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description offer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description opaque offer id */
+                        id: string;
+                        team: {
+                            id: string;
+                            name: string;
+                        };
+                        start: string;
+                        end: string;
+                        activity: string;
+                        /**
+                         * @description `expired`: the shift started while the offer was open or claimed
+                         * @enum {string}
+                         */
+                        status: "open" | "claimed" | "approved" | "rejected" | "withdrawn" | "expired";
+                        /** @enum {string} */
+                        role: "offerer" | "claimant";
+                        /** @description the offered segment (offerer only) */
+                        scheduleId: string | null;
+                        /** @description the offerer's note (offerer only) */
+                        note: string | null;
+                        /** @description someone claimed it (the offerer is not told who) */
+                        claimed: boolean;
+                        claimedAt: string | null;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    withdrawShiftSwap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description offer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description opaque offer id */
+                        id: string;
+                        team: {
+                            id: string;
+                            name: string;
+                        };
+                        start: string;
+                        end: string;
+                        activity: string;
+                        /**
+                         * @description `expired`: the shift started while the offer was open or claimed
+                         * @enum {string}
+                         */
+                        status: "open" | "claimed" | "approved" | "rejected" | "withdrawn" | "expired";
+                        /** @enum {string} */
+                        role: "offerer" | "claimant";
+                        /** @description the offered segment (offerer only) */
+                        scheduleId: string | null;
+                        /** @description the offerer's note (offerer only) */
+                        note: string | null;
+                        /** @description someone claimed it (the offerer is not told who) */
+                        claimed: boolean;
+                        claimedAt: string | null;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    approveShiftSwap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description offer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description opaque offer id */
+                        id: string;
+                        team: {
+                            id: string;
+                            name: string;
+                        };
+                        start: string;
+                        end: string;
+                        activity: string;
+                        /**
+                         * @description `expired`: the shift started while the offer was open or claimed
+                         * @enum {string}
+                         */
+                        status: "open" | "claimed" | "approved" | "rejected" | "withdrawn" | "expired";
+                        scheduleId: string;
+                        note: string | null;
+                        offeredBy: {
+                            agentId: string;
+                            name: string;
+                            userId: string;
+                        };
+                        claimedBy: {
+                            agentId: string;
+                            name: string;
+                            userId: string;
+                        } | null;
+                        claimedAt: string | null;
+                        decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    rejectShiftSwap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description offer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description opaque offer id */
+                        id: string;
+                        team: {
+                            id: string;
+                            name: string;
+                        };
+                        start: string;
+                        end: string;
+                        activity: string;
+                        /**
+                         * @description `expired`: the shift started while the offer was open or claimed
+                         * @enum {string}
+                         */
+                        status: "open" | "claimed" | "approved" | "rejected" | "withdrawn" | "expired";
+                        scheduleId: string;
+                        note: string | null;
+                        offeredBy: {
+                            agentId: string;
+                            name: string;
+                            userId: string;
+                        };
+                        claimedBy: {
+                            agentId: string;
+                            name: string;
+                            userId: string;
+                        } | null;
+                        claimedAt: string | null;
+                        decidedAt: string | null;
                     };
                 };
             };
