@@ -36,6 +36,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: Benchmark }>> = {
   dtmf: () => import('./dtmf.bench.ts'),
   'recording-crypto': () => import('./recording-crypto.bench.ts'),
   'recording-vault': () => import('./recording-vault.bench.ts'),
+  wfm: () => import('./wfm.bench.ts'),
 };
 
 function parseOptions() {
