@@ -1,6 +1,7 @@
 /**
  * Debian's Chromium driven by playwright-core (never a downloaded browser), and pages that fail
  * the test on console errors, uncaught exceptions, CSP violations and 5xx answers.
+ * Set BULWARK_E2E_TRACE=1 to print each page's navigations, API answers and console messages.
  *
  * @example
  * const browser = await launchBrowser();            // beforeAll
@@ -68,6 +69,16 @@ export async function newPage(browser: Browser, options: PageOptions = {}): Prom
     if (res.status() >= 500)
       problems.push(`HTTP ${res.status()} from ${res.request().method()} ${res.url()}`);
   });
+  if (process.env.BULWARK_E2E_TRACE) {
+    const trace = (line: string) => process.stderr.write(`[page] ${line}\n`);
+    // Debugging aid: BULWARK_E2E_TRACE=1 prints navigations, API answers and console messages.
+    page.on('framenavigated', (f) => f === page.mainFrame() && trace(`navigated to ${f.url()}`));
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/v1/'))
+        trace(`${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+    page.on('console', (m) => trace(`console.${m.type()}: ${m.text()}`));
+  }
   try {
     onTestFinished(async () => {
       await context.close().catch(() => {});

@@ -113,7 +113,8 @@ export async function changePasswordThroughUi(
 /** Signs out with the header button and waits for the sign-in form. */
 export async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByLabel('Username', { exact: true }).waitFor({ timeout: 30_000 });
+  await waitFor(() => new URL(page.url()).pathname === '/sign-in', 'the sign-in screen after signing out');
+  await page.getByRole('heading', { name: 'Sign in to Bulwark' }).waitFor({ timeout: 30_000 });
 }
 
 /** The labels of the main navigation's links, in order. */
@@ -181,4 +182,17 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * Waits until the console's path matches (client-side navigations included; page.waitForURL waits
+ * for a load event that a single-page app's history changes never fire).
+ */
+export async function waitForPath(page: Page, path: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  const matches = (p: string) => (typeof path === 'string' ? p === path : path.test(p));
+  await waitFor(
+    () => matches(new URL(page.url()).pathname),
+    `the path ${String(path)} (at ${page.url()})`,
+    timeoutMs,
+  );
 }

@@ -1,7 +1,7 @@
-import { Link, Navigate, Outlet, useRouterState } from '@tanstack/react-router';
-import type { ReactNode } from 'react';
+import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
+import { type ReactNode, useEffect } from 'react';
 import { Alert, Button, Loading } from '../components/ui';
-import { visibleScreens } from './navigation';
+import { type ScreenPath, visibleScreens } from './navigation';
 import { hasCapability, type Me, useIdleLock, useMe, useSessionEndedRedirect, useSignOut } from './session';
 
 /** Everything behind sign-in: header, navigation drawn from the caller's capabilities, idle lock. */
@@ -10,12 +10,14 @@ export function AppLayout() {
   useSessionEndedRedirect();
   useIdleLock(me.data);
   const signOut = useSignOut();
-  const pathname = useRouterState({ select: (s) => s.location.pathname });
+  // The resolved location, not the pending one: while a navigation loads, `location` is already the
+  // target but the rendered matches are the old ones (redirecting on it ping-ponged between routes).
+  const pathname = useRouterState({ select: (s) => (s.resolvedLocation ?? s.location).pathname });
   if (me.isPending) return <Loading label="Checking your session…" />;
   if (me.isError) return <Alert>Could not reach the Bulwark server. Reload to try again.</Alert>;
-  if (!me.data) return <Navigate to="/sign-in" />;
+  if (!me.data) return <Redirect to="/sign-in" />;
   const user = me.data;
-  if (user.passwordChangeRequired && pathname !== '/account') return <Navigate to="/account" />;
+  if (user.passwordChangeRequired && pathname !== '/account') return <Redirect to="/account" />;
   const screens = visibleScreens(user.capabilities);
   return (
     <div className="min-h-screen">
@@ -81,9 +83,23 @@ export function RequireCapability({ capability, children }: { capability: string
 /** `/`: the first screen the caller may use. */
 export function HomeRedirect() {
   const me = useMe();
-  if (!me.data) return me.isPending ? <Loading /> : <Navigate to="/sign-in" />;
+  if (!me.data) return me.isPending ? <Loading /> : <Redirect to="/sign-in" />;
+  if (me.data.passwordChangeRequired) return <Redirect to="/account" />;
   const first = visibleScreens(me.data.capabilities)[0];
-  return <Navigate to={first?.path ?? '/account'} />;
+  return <Redirect to={first?.path ?? '/account'} />;
+}
+
+/**
+ * Navigates once when mounted. The router's <Navigate> navigates again on every render (its props
+ * are a new object each time), and the layout re-renders while that navigation is pending: each
+ * navigation cancelled the previous one and the tab spun forever (first sign-in → /account).
+ */
+function Redirect({ to }: { to: ScreenPath | '/sign-in' }) {
+  const navigate = useNavigate();
+  useEffect(() => {
+    void navigate({ to, replace: true });
+  }, [navigate, to]);
+  return <Loading />;
 }
 
 export type { Me };

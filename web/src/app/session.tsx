@@ -80,15 +80,18 @@ export function useSignOut() {
 
 /** Sends the user to sign-in when any API call finds the session ended (expired, revoked). */
 export function useSessionEndedRedirect() {
+  const queryClient = useQueryClient();
   const wipe = useWipeSession();
   const navigate = useNavigate();
   useEffect(
     () =>
       onSessionEnded(() => {
+        // "Your session ended" only when there was one: a first visit's 401 from /v1/me is not news.
+        const hadSession = Boolean(queryClient.getQueryData(ME_KEY));
         wipe();
-        void navigate({ to: '/sign-in', search: { reason: 'expired' } });
+        void navigate({ to: '/sign-in', search: hadSession ? { reason: 'expired' } : {} });
       }),
-    [wipe, navigate],
+    [queryClient, wipe, navigate],
   );
 }
 

@@ -38,7 +38,9 @@ export function SignInScreen() {
     await enter();
   };
   const enter = async () => {
-    await queryClient.invalidateQueries({ queryKey: ME_KEY });
+    // Drop the cached answer (null from the visit before sign-in): invalidating would keep that
+    // null on screen while refetching, and the layout would send the new session back here.
+    queryClient.removeQueries({ queryKey: ME_KEY });
     await navigate({ to: '/' });
   };
 
