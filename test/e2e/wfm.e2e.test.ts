@@ -394,3 +394,177 @@ describe('GDPR screens', () => {
     expect(await navLabels(manager)).not.toContain('Access requests');
   });
 });
+
+describe('governance screens', () => {
+  it('a compliance officer records and revokes a transfer mechanism and reads (not changes) WFM retention; it_admin only lists', async () => {
+    const page = await newPage(browser);
+    await signIn(page, server.url, user('compliance.officer'));
+    const nav = await navLabels(page);
+    expect(nav).toEqual(expect.arrayContaining(['Transfer mechanisms', 'WFM retention']));
+    expect(nav).not.toContain('Presence');
+
+    await page.getByRole('link', { name: 'Transfer mechanisms' }).click();
+    await page.getByLabel('From region').fill('us');
+    await page.getByLabel('To region').fill('eu');
+    await page.getByLabel('Mechanism', { exact: true }).selectOption('scc');
+    await page.getByLabel('Reference (optional)').fill('e2e SCC module 1');
+    await page.getByRole('button', { name: 'Allow transfer' }).click();
+    const rows = await rowsOf(page, 'Transfer mechanisms');
+    expect(rows[0]).toEqual(expect.arrayContaining(['us', 'eu', 'Standard contractual clauses', 'active']));
+    await expectNoSeriousA11yViolations(page, 'transfers');
+    await saveScreenshot(page, 'transfers');
+
+    await page.getByRole('button', { name: 'Revoke us to eu' }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke the transfer mechanism?' })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await waitFor(
+      async () => (await tableRows(page, 'Transfer mechanisms'))[0]?.[0]?.startsWith('No '),
+      'the revoked mechanism to leave the active list',
+    );
+    await page.getByLabel('Include revoked mechanisms').check();
+    await waitFor(
+      async () => (await tableRows(page, 'Transfer mechanisms')).some((r) => r.join(' ').includes('revoked')),
+      'the revoked mechanism',
+    );
+
+    await page.getByRole('link', { name: 'WFM retention' }).click();
+    await page.getByText('Raw adherence states (days)').waitFor();
+    expect(await page.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
+
+    const admin = await newPage(browser);
+    await signIn(admin, server.url, user('it.admin'));
+    await admin.getByRole('link', { name: 'Transfer mechanisms' }).click();
+    await admin.getByRole('table', { name: 'Transfer mechanisms' }).waitFor();
+    expect(await admin.getByRole('button', { name: 'Allow transfer' }).count()).toBe(0);
+    expect(await navLabels(admin)).not.toContain('Presence');
+    await admin.goto(`${server.url}/wfm/presence`);
+    await admin.getByText('Your role does not give access to this screen.').waitFor({ timeout: 30_000 });
+  });
+
+  it('a wfm_manager changes retention and finds who was logged in; a security analyst has Presence too', async () => {
+    const page = await newPage(browser);
+    await signIn(page, server.url, user('wfm.manager'));
+    await page.getByRole('link', { name: 'WFM retention' }).click();
+    await page.getByLabel('Raw adherence states (days)').fill('5');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await bodyText(page)).includes('Last changed'), 'the settings');
+    expect(await page.getByLabel('Raw adherence states (days)').inputValue()).toBe('5');
+    await expectNoSeriousA11yViolations(page, 'wfm-retention');
+    await saveScreenshot(page, 'wfm-retention');
+    await page.getByLabel('Raw adherence states (days)').fill('7');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor({ timeout: 30_000 });
+
+    await page.getByRole('link', { name: 'Presence' }).click();
+    const today = new Date().toISOString().slice(0, 10);
+    await page.getByLabel('From', { exact: true }).fill(`${today}T00:00`);
+    await page.getByLabel('To', { exact: true }).fill(`${today}T23:59`);
+    await page.getByLabel('Team (optional)').fill('north');
+    await page.getByRole('button', { name: 'Find who was logged in' }).click();
+    const agents = await rowsOf(page, 'Agents logged in during the window', 3);
+    const names = agents.map((r) => r[0]).join('\n');
+    expect(names).toContain(OWN_NAME);
+    expect(names).not.toContain(SOUTH_AGENT);
+    expect(agents.every((r) => r[1] === 'north')).toBe(true);
+    const groups = await rowsOf(page, 'Agents logged in by team and site');
+    expect(groups[0]?.[0]).toBe('north');
+    await expectNoSeriousA11yViolations(page, 'presence');
+    await saveScreenshot(page, 'presence');
+
+    const analyst = await newPage(browser);
+    await signIn(analyst, server.url, user('security.analyst'));
+    const nav = await navLabels(analyst);
+    expect(nav).toContain('Presence');
+    for (const hidden of ['My work', 'Team schedules', 'WFM reports', 'WFM retention'])
+      expect(nav).not.toContain(hidden);
+  });
+});
+
+describe('shift-swap marketplace', () => {
+  it('an agent offers a shift, a teammate sees only time/team/activity and claims it, the supervisor approves', async () => {
+    const manager = await apiSignIn(server.url, user('wfm.manager'));
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await importCsv(
+      manager,
+      'schedules',
+      [
+        'agent_id,start,end,activity',
+        `D100,${tomorrow}T09:00:00Z,${tomorrow}T13:00:00Z,chat`,
+        `D100,${tomorrow}T14:00:00Z,${tomorrow}T16:00:00Z,email`,
+        '',
+      ].join('\n'),
+    );
+    const NOTE = 'e2e SWAPNOTE-7731 dentist';
+
+    const offerer = await newPage(browser);
+    await signIn(offerer, server.url, user('agent.north1'));
+    await offerer.getByRole('link', { name: 'Shift swaps' }).click();
+    await rowsOf(offerer, 'My upcoming shifts', 2);
+    await offerer.getByLabel('Note for the approver (optional)').fill(NOTE);
+    await offerer.getByRole('button', { name: /^Offer the chat shift/ }).click();
+    await offerer.getByText('Offered: teammates now see').waitFor({ timeout: 30_000 });
+    await offerer.getByRole('button', { name: /^Offer the email shift/ }).click();
+    await waitFor(async () => (await tableRows(offerer, 'My offers and claims')).length === 2, 'both offers');
+    const mine = await tableRows(offerer, 'My offers and claims');
+    expect(mine.find((r) => r[3] === 'chat')).toEqual(expect.arrayContaining(['offered', 'open', NOTE]));
+    await offerer
+      .getByRole('table', { name: 'My offers and claims' })
+      .locator('tbody tr', { hasText: 'email' })
+      .getByRole('button', { name: /^Withdraw the offer/ })
+      .click();
+    await waitFor(
+      async () =>
+        (await tableRows(offerer, 'My offers and claims')).some(
+          (r) => r[3] === 'email' && r[4] === 'withdrawn',
+        ),
+      'the withdrawn offer',
+    );
+    await expectNoSeriousA11yViolations(offerer, 'swaps-agent');
+    await saveScreenshot(offerer, 'swaps-agent');
+
+    const teammate = await newPage(browser);
+    await signIn(teammate, server.url, user('agent.north2'));
+    await teammate.getByRole('link', { name: 'Shift swaps' }).click();
+    const open = await rowsOf(teammate, 'Open offers in my teams');
+    expect(open).toHaveLength(1);
+    expect(open[0]).toEqual(expect.arrayContaining(['north', 'chat']));
+    const text = await bodyText(teammate);
+    for (const hidden of [OWN_NAME, 'agent.north1', 'D100', NOTE, 'email'])
+      expect(text).not.toContain(hidden);
+    await teammate.getByRole('button', { name: /^Claim the chat shift/ }).click();
+    await teammate.getByText('Claimed: a supervisor will approve').waitFor({ timeout: 30_000 });
+
+    const otherTeam = await newPage(browser);
+    await signIn(otherTeam, server.url, user('agent.south1'));
+    await otherTeam.getByRole('link', { name: 'Shift swaps' }).click();
+    const none = await tableRows(otherTeam, 'Open offers in my teams');
+    expect(none).toEqual([['No open offers in your teams.']]);
+
+    const supervisor = await newPage(browser);
+    await signIn(supervisor, server.url, user('supervisor.north'));
+    await supervisor.getByRole('link', { name: 'Shift swaps' }).click();
+    const pending = await rowsOf(supervisor, 'Swaps to decide');
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!.join(' ')).toContain(`${OWN_NAME} (synthetic) (D100)`);
+    expect(pending[0]!.join(' ')).toContain(`${NORTH_COLLEAGUE} (synthetic) (D101)`);
+    expect(pending[0]).toContain(NOTE);
+    expect(await supervisor.getByRole('table', { name: 'My upcoming shifts' }).count()).toBe(0);
+    await expectNoSeriousA11yViolations(supervisor, 'swaps-approvals');
+    await saveScreenshot(supervisor, 'swaps-approvals');
+    await supervisor.getByRole('button', { name: /^Approve the swap/ }).click();
+    await supervisor
+      .getByRole('dialog', { name: 'Approve the swap?' })
+      .getByRole('button', { name: 'Approve' })
+      .click();
+    await supervisor.getByText('Swap approved').waitFor({ timeout: 30_000 });
+
+    const moved = await manager.json<{ items: Array<{ agentId: string; activity: string }> }>(
+      'GET',
+      `/v1/wfm/schedules?agent=D101&from=${tomorrow}`,
+    );
+    expect(moved.items.some((s) => s.activity === 'chat')).toBe(true);
+  });
+});

@@ -18,8 +18,16 @@ const principal = (roles: Role[], overrides: Partial<PrincipalSlice> = {}): Prin
 
 /** Each role's screens, single role, no extra permission, supervisor playback off. */
 const EXPECTED: Record<Role, ConsoleCapability[]> = {
-  agent: ['redaction', 'wfm'],
-  supervisor: ['redaction', 'wfm', 'wfm-team', 'wfm-team-absences', 'wfm-team-performance'],
+  agent: ['redaction', 'wfm', 'swaps', 'swaps-offer'],
+  supervisor: [
+    'redaction',
+    'wfm',
+    'wfm-team',
+    'wfm-team-absences',
+    'wfm-team-performance',
+    'swaps',
+    'swaps-approve',
+  ],
   wfm_analyst: ['redaction', 'wfm', 'wfm-team'],
   wfm_manager: [
     'redaction',
@@ -33,6 +41,8 @@ const EXPECTED: Record<Role, ConsoleCapability[]> = {
     'wfm-retention',
     'wfm-retention-edit',
     'presence',
+    'swaps',
+    'swaps-approve',
   ],
   it_admin: [
     'overview',
@@ -128,6 +138,13 @@ describe('console capabilities (asked of the Cedar policies)', () => {
     expect(of(['executive', 'wfm_manager'])).not.toContain('presence');
     expect(of(['compliance_officer'])).not.toContain('wfm-retention-edit');
     expect(of(['wfm_manager'])).not.toContain('transfers');
+    // Marketplace: agents offer, supervisors of the team and WFM managers decide; nobody else.
+    expect(of(['supervisor'])).not.toContain('swaps-offer');
+    expect(of(['agent'])).not.toContain('swaps-approve');
+    expect(of(['supervisor'], { teams: [] })).not.toContain('swaps-approve');
+    expect(of(['wfm_analyst'])).not.toContain('swaps');
+    expect(of(['it_admin', 'supervisor'])).not.toContain('swaps-approve');
+    expect(of(['executive', 'agent'])).not.toContain('swaps');
   });
 
   it('guardrails win for combined roles: it_admin + qa_analyst still gets no recordings', () => {

@@ -38,6 +38,9 @@ export const CONSOLE_CAPABILITIES = [
   'wfm-retention',
   'wfm-retention-edit',
   'presence',
+  'swaps',
+  'swaps-offer',
+  'swaps-approve',
 ] as const;
 
 export type ConsoleCapability = (typeof CONSOLE_CAPABILITIES)[number];
@@ -121,6 +124,21 @@ const PROBES: Record<ConsoleCapability, Probe> = {
   'wfm-retention': { action: 'wfm.retention.read', resource: system },
   'wfm-retention-edit': { action: 'wfm.retention.write', resource: system },
   presence: { action: 'wfm.presence.read', resource: system },
+  // Shift-swap marketplace: listing; offering one's own shift (agents); deciding on a claimed swap
+  // of another person in the caller's team (supervisors of that team, WFM managers).
+  swaps: { action: 'swap.list', resource: system },
+  'swaps-offer': {
+    action: 'swap.offer',
+    resource: (p) => ({
+      type: 'Schedule',
+      id: `self:${p.id}`,
+      tenantId: p.tenantId,
+      region: p.region,
+      team: p.teams[0] ?? '',
+      agentUserId: p.id,
+    }),
+  },
+  'swaps-approve': { action: 'swap.approve', resource: (p) => otherAgentsRecord(p, 'Schedule') },
 };
 
 /**

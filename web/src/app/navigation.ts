@@ -14,9 +14,13 @@ export const SCREENS = [
   { path: '/keys', label: 'Keys', capability: 'keys' },
   { path: '/wfm/my-work', label: 'My work', capability: 'wfm' },
   { path: '/wfm/team', label: 'Team schedules', capability: 'wfm-team' },
+  { path: '/wfm/swaps', label: 'Shift swaps', capability: 'swaps' },
   { path: '/wfm/reports', label: 'WFM reports', capability: 'reports' },
   { path: '/gdpr/dsar', label: 'Access requests', capability: 'dsar' },
   { path: '/gdpr/processing-record', label: 'Record of processing', capability: 'processing-record' },
+  { path: '/gdpr/transfers', label: 'Transfer mechanisms', capability: 'transfers' },
+  { path: '/wfm/retention', label: 'WFM retention', capability: 'wfm-retention' },
+  { path: '/wfm/presence', label: 'Presence', capability: 'presence' },
   { path: '/my-data', label: 'My data', capability: null },
   { path: '/account', label: 'My account', capability: null },
 ] as const;

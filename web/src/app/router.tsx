@@ -7,6 +7,7 @@ import { CasesScreen } from '../screens/cases';
 import { DsarScreen } from '../screens/gdpr-dsar';
 import { MyDataScreen } from '../screens/gdpr-my-data';
 import { ProcessingRecordScreen } from '../screens/gdpr-processing-record';
+import { TransfersScreen } from '../screens/gdpr-transfers';
 import { KeysScreen } from '../screens/keys';
 import { OverviewScreen } from '../screens/overview';
 import { RecordingDetailScreen } from '../screens/recording-detail';
@@ -16,7 +17,10 @@ import { SignInScreen } from '../screens/sign-in';
 import { TokensScreen } from '../screens/tokens';
 import { UsersScreen } from '../screens/users';
 import { WfmMyWorkScreen } from '../screens/wfm-my-work';
+import { WfmPresenceScreen } from '../screens/wfm-presence';
 import { WfmReportsScreen } from '../screens/wfm-reports';
+import { WfmRetentionScreen } from '../screens/wfm-retention';
+import { WfmSwapsScreen } from '../screens/wfm-swaps';
 import { WfmTeamScreen } from '../screens/wfm-team';
 import { AppLayout, HomeRedirect, RequireCapability } from './layout';
 
@@ -67,9 +71,13 @@ const routeTree = rootRoute.addChildren([
     createRoute({ getParentRoute: () => appRoute, path: '/wfm', component: WfmHome }),
     guarded('/wfm/my-work', 'wfm', WfmMyWorkScreen),
     guarded('/wfm/team', 'wfm-team', WfmTeamScreen),
+    guarded('/wfm/swaps', 'swaps', WfmSwapsScreen),
     guarded('/wfm/reports', 'reports', WfmReportsScreen),
     guarded('/gdpr/dsar', 'dsar', DsarScreen),
     guarded('/gdpr/processing-record', 'processing-record', ProcessingRecordScreen),
+    guarded('/gdpr/transfers', 'transfers', TransfersScreen),
+    guarded('/wfm/retention', 'wfm-retention', WfmRetentionScreen),
+    guarded('/wfm/presence', 'presence', WfmPresenceScreen),
     createRoute({ getParentRoute: () => appRoute, path: '/my-data', component: MyDataScreen }),
   ]),
 ]);
