@@ -131,8 +131,10 @@ describe('sign-in', () => {
     await code.fill(wrongTotpCode(qa.totpSecret));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('alert').waitFor();
-    // The refusal is shown (its wording comes from the server's problem answer).
-    expect((await page.getByRole('alert').textContent())?.trim()).toBeTruthy();
+    // The server's own problem detail, not just the HTTP status text.
+    expect((await page.getByRole('alert').textContent())?.trim()).toBe(
+      'The authentication code is not valid.',
+    );
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     expect(await code.isVisible()).toBe(true);
     expect(await page.evaluate(async () => (await fetch('/v1/me')).status)).toBe(401);

@@ -36,13 +36,9 @@ export function onSessionEnded(listener: Listener): () => void {
 
 const SESSION_GONE = new Set(['AUTHENTICATION_REQUIRED', 'SESSION_EXPIRED']);
 
-export async function toProblem(response: Response): Promise<ProblemError> {
-  let body: Record<string, unknown> = {};
-  try {
-    body = (await response.clone().json()) as Record<string, unknown>;
-  } catch {
-    // A non-JSON failure (proxy page, network) keeps the HTTP status as its message.
-  }
+/** Builds the problem from a parsed body (openapi-fetch has already read it) and the response. */
+export function problemFrom(response: Response, parsed: unknown): ProblemError {
+  const body = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
   return new ProblemError(
     response.status,
     typeof body.code === 'string' ? body.code : `HTTP_${response.status}`,
@@ -50,6 +46,17 @@ export async function toProblem(response: Response): Promise<ProblemError> {
     typeof body.detail === 'string' ? body.detail : undefined,
     Array.isArray(body.errors) ? (body.errors as ProblemError['errors']) : [],
   );
+}
+
+/** Reads the problem from a response whose body nobody has consumed yet. */
+export async function toProblem(response: Response): Promise<ProblemError> {
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    // A non-JSON failure (proxy page, network) keeps the HTTP status as its message.
+  }
+  return problemFrom(response, body);
 }
 
 const sessionWatch: Middleware = {
@@ -69,14 +76,15 @@ export async function unwrap<T>(
   call: Promise<{ data?: T; error?: unknown; response: Response }>,
 ): Promise<T> {
   const { data, error, response } = await call;
-  if (error !== undefined || !response.ok) throw await toProblem(response);
+  // openapi-fetch has parsed the body into `error` already; the response body is spent.
+  if (error !== undefined || !response.ok) throw problemFrom(response, error);
   return data as T;
 }
 
 /** For endpoints that answer 204 (no body). */
 export async function expectOk(call: Promise<{ error?: unknown; response: Response }>): Promise<void> {
   const { error, response } = await call;
-  if (error !== undefined || !response.ok) throw await toProblem(response);
+  if (error !== undefined || !response.ok) throw problemFrom(response, error);
 }
 
 export const messageOf = (e: unknown): string =>

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useEffect, useRef } from 'react';
-import { api, onSessionEnded, ProblemError, toProblem } from '../api/client';
+import { api, onSessionEnded, ProblemError, problemFrom } from '../api/client';
 
 export type Me = MeResponse;
 type MeResponse = {
@@ -27,9 +27,9 @@ export function useMe() {
   return useQuery({
     queryKey: ME_KEY,
     queryFn: async (): Promise<Me | null> => {
-      const { data, response } = await api.GET('/v1/me');
+      const { data, error, response } = await api.GET('/v1/me');
       if (response.status === 401) return null;
-      if (!response.ok || !data) throw await toProblem(response);
+      if (!response.ok || !data) throw problemFrom(response, error);
       const me = data as Partial<MeResponse>;
       return { ...(data as MeResponse), capabilities: me.capabilities ?? [] };
     },

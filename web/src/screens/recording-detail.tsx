@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
 import { type FormEvent, type ReactNode, useRef, useState } from 'react';
-import { api, messageOf, ProblemError, type paths, toProblem, unwrap } from '../api/client';
+import { api, messageOf, ProblemError, type paths, problemFrom, unwrap } from '../api/client';
 import { hasCapability, type Me, useMe } from '../app/session';
 import { LegalHolds } from '../components/legal-holds';
 import { type PlayerHandle, RecordingPlayer } from '../components/recording-player';
@@ -288,11 +288,11 @@ function Playback({ r, purpose, onStop }: { r: RecordingDetail; purpose: string;
     enabled: r.transcript !== null,
     retry: false,
     queryFn: async () => {
-      const { data, response } = await api.GET('/v1/recordings/{id}/transcript', {
+      const { data, error, response } = await api.GET('/v1/recordings/{id}/transcript', {
         params: { path: { id: r.id }, query: { purpose } },
         parseAs: 'text',
       });
-      if (!response.ok) throw await toProblem(response);
+      if (!response.ok) throw problemFrom(response, error);
       return parseTranscript(String(data ?? ''));
     },
   });

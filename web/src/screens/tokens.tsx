@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useState } from 'react';
-import { api, messageOf, type paths, toProblem, unwrap } from '../api/client';
+import { api, messageOf, type paths, problemFrom, unwrap } from '../api/client';
 import { ME_KEY, useMe } from '../app/session';
 import { isMfaFresh, StepUpForm } from '../components/step-up';
 import { Alert, Button, Card, formatDateTime, PageHeader, SelectField, TextField } from '../components/ui';
@@ -224,7 +224,7 @@ function Detokenize() {
         const stale =
           response.status === 403 && (problem as { reason?: string } | undefined)?.reason === 'mfa_stale';
         if (stale) return 'stale' as const;
-        throw await toProblem(response);
+        throw problemFrom(response, problem);
       }
       return data;
     },
