@@ -54,14 +54,14 @@ export async function startServer(config: Config, print: (line: string) => void)
       print(`  username: ${admin.username}`);
       print(`  password: ${admin.password}`);
       print(
-        'Sign in with POST /v1/auth/login, enrol an authenticator app, then change the password (see README).',
+        `Sign in at ${url}/ (the web console walks you through enrolling an authenticator app and changing this password), or with POST /v1/auth/login (see README).`,
       );
       print('');
     }
     print(
       `Bulwark is listening on ${url} (storage: ${config.engine === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`,
     );
-    print(`API description: ${url}/openapi.json · docs: ${url}/docs`);
+    print(`Web console: ${url}/ · API description: ${url}/openapi.json · docs: ${url}/docs`);
     let closing: Promise<void> | undefined;
     const runningApp = app;
     const shutdown = (reason: string) => {
