@@ -27,7 +27,16 @@ describe('GET /v1/me capabilities', () => {
       id: admin.user.id,
       roles: ['it_admin'],
       passwordChangeRequired: false,
-      capabilities: ['overview', 'audit-checkpoint', 'users', 'redaction', 'keys'],
+      capabilities: [
+        'overview',
+        'audit-checkpoint',
+        'users',
+        'redaction',
+        'keys',
+        'processing-record',
+        'transfers',
+        'wfm-retention',
+      ],
     });
     expect(await count()).toBe(before);
   });

@@ -63,5 +63,5 @@ describe('bulwark wfm retention | agents leave | presence, bulwark transfers', (
     expect(table.stdout).not.toContain('Uma');
     const list = await runBulwark(['transfers', 'list', '--all'], env.env);
     expect(list.stdout).toContain('DPA-7');
-  });
+  }, 240_000); // ten CLI processes, each a cold start: generous on a loaded 2-core machine
 });
