@@ -14,10 +14,13 @@
  * - 15-minute adherence intervals (one state row per interval of each shift) for the whole period
  *   for the first `intervalSampleAgents` agents, and for every agent in `fullIntervalMonth`;
  * - raw adherence state events (12 per shift) for the last `rawEventDays` days only, as the default
- *   retention (7 days) keeps them.
+ *   retention (7 days) keeps them;
+ * - the daily roll-up of the intervals (`wfm_adherence_daily`), computed once at the end as the
+ *   interval writers keep it.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../src/db/schema.ts';
+import { refreshDailyAdherence } from '../../src/modules/wfm/wfm-intervals.ts';
 
 export const TEAM_SIZE = 50;
 export const SITES = 5;
@@ -188,6 +191,10 @@ export async function generateWfm(
       );
     log(`agents ${lo}-${hi} of ${scale.agents}`);
   }
+
+  await timed('wfm_adherence_daily', () =>
+    refreshDailyAdherence(db, tenantId, start.getTime(), end.getTime()),
+  );
 
   const tables = [
     'wfm_agents',

@@ -332,6 +332,15 @@ export interface WfmAdherenceIntervalsTable extends WfmRowBase {
   seconds: number;
 }
 
+/** Seconds per state per agent per UTC day, kept equal to the sum of that day's intervals (migration 0010). */
+export interface WfmAdherenceDailyTable {
+  tenant_id: string;
+  agent_ref: string;
+  day: ColumnType<string, string, string>;
+  state: string;
+  seconds: number;
+}
+
 /** Dates are `date` columns: read them with `::text` (drivers turn them into local-time Dates). */
 export interface WfmAbsencesTable extends WfmRowBase {
   start_date: ColumnType<string, string, string>;
@@ -411,6 +420,7 @@ export interface Database {
   wfm_schedules: WfmSchedulesTable;
   wfm_adherence_events: WfmAdherenceEventsTable;
   wfm_adherence_intervals: WfmAdherenceIntervalsTable;
+  wfm_adherence_daily: WfmAdherenceDailyTable;
   wfm_absences: WfmAbsencesTable;
   wfm_performance: WfmPerformanceTable;
 }

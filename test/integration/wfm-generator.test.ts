@@ -63,6 +63,20 @@ describe('WFM generator (tiny scale)', () => {
     }
   });
 
+  it('fills the daily adherence roll-up with the sums of the intervals, as the interval writers keep it', async () => {
+    const days = await count(
+      sql`select count(*) as n from wfm_adherence_daily where tenant_id = ${tenantId}`,
+    );
+    expect(days).toBeGreaterThan(0);
+    const differing = await count(sql`select count(*) as n from (
+        select agent_ref, cast(interval_start at time zone 'UTC' as date) as day, state, sum(seconds) as seconds
+        from wfm_adherence_intervals where tenant_id = ${tenantId} group by 1, 2, 3) i
+      full join (select * from wfm_adherence_daily where tenant_id = ${tenantId}) d
+        on d.agent_ref = i.agent_ref and d.day = i.day and d.state = i.state
+      where d.seconds is null or i.seconds is null or abs(d.seconds - i.seconds) > 1e-6`);
+    expect(differing).toBe(0);
+  });
+
   it('keeps each agent’s shifts and absences apart and inside the period', async () => {
     const overlappingShifts = await count(sql`select count(*) as n from wfm_schedules x join wfm_schedules y
       on x.agent_ref = y.agent_ref and x.id <> y.id and x.starts_at < y.ends_at and y.starts_at < x.ends_at`);

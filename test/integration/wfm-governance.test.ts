@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthzContext, PrincipalSlice } from '../../src/modules/access/authorizer.ts';
 import type { Role } from '../../src/modules/access/roles.ts';
@@ -67,6 +68,24 @@ const intervalSnapshot = async () =>
   )
     .map((r) => `${r.id} ${new Date(r.interval_start).toISOString()} ${r.state} ${Number(r.seconds)}`)
     .sort();
+
+/**
+ * The report's daily roll-up equals a recomputation from the intervals (per agent, UTC day, state),
+ * and is not empty.
+ */
+async function expectRollupEqualsIntervals() {
+  const recomputed = await sql<{ agent_ref: string; day: string; state: string; seconds: number }>`
+    select agent_ref, cast(interval_start at time zone 'UTC' as date)::text as day, state,
+           sum(seconds)::float8 as seconds
+    from wfm_adherence_intervals where tenant_id = ${tenantId} group by 1, 2, 3`.execute(db());
+  const rollup = await sql<{ agent_ref: string; day: string; state: string; seconds: number }>`
+    select agent_ref, day::text as day, state, seconds::float8 as seconds
+    from wfm_adherence_daily where tenant_id = ${tenantId}`.execute(db());
+  const lines = (rows: Array<{ agent_ref: string; day: string; state: string; seconds: number }>) =>
+    rows.map((r) => `${r.agent_ref} ${r.day} ${r.state} ${Number(r.seconds).toFixed(3)}`).sort();
+  expect(rollup.rows.length).toBeGreaterThan(0);
+  expect(lines(rollup.rows)).toEqual(lines(recomputed.rows));
+}
 
 beforeAll(async () => {
   h = await createHarness();
@@ -164,6 +183,10 @@ describe('WFM retention run', () => {
       .json()
       .cells.find((c: { group: string }) => c.group === 'Team R');
 
+  it("the adherence report's daily roll-up equals the intervals after imports", async () => {
+    await expectRollupEqualsIntervals();
+  });
+
   it('a dry run reports what it would do and changes nothing (audited as a dry run)', async () => {
     const events = await countEvents();
     const intervals = await intervalSnapshot();
@@ -203,6 +226,7 @@ describe('WFM retention run', () => {
     expect(await countEvents()).toBeGreaterThan(0); // the last 7 days stay
     // Every interval is still there with the same seconds (E2's state across the cut-off included).
     expect(await intervalSnapshot()).toEqual(before);
+    await expectRollupEqualsIntervals();
     expect(await report()).toEqual(reportBefore);
     // The leaver: pseudonym instead of name and id, no user link, home address destroyed.
     const p5 = await db()
@@ -287,6 +311,8 @@ describe('WFM retention run', () => {
     // E1's shift 40 days ago: 08:00 logged_in and on_call, 08:15 and 08:30 on_call.
     expect(r.intervals.removed).toBe(4);
     expect((await intervalSnapshot()).length).toBe(old - r.intervals.removed);
+    // The roll-up lost that day too, and the day holding the cut-off (12:00) was recomputed.
+    await expectRollupEqualsIntervals();
     expect((await send(manager, 'PUT', '/v1/wfm/retention', { intervalDays: 730 })).statusCode).toBe(200);
   });
 
@@ -332,6 +358,7 @@ describe('WFM retention run', () => {
     expect(r.cutoffs.rawEvents).toBeNull();
     expect(await countEvents()).toBe(0);
     expect(await intervalSnapshot()).toEqual(before);
+    await expectRollupEqualsIntervals();
     expect((await send(manager, 'PUT', '/v1/wfm/retention', { captureRawEvents: true })).statusCode).toBe(
       200,
     );
@@ -473,6 +500,30 @@ describe('cross-border transfers', () => {
         }
         const total = Object.values(page.withheld).reduce((a, b) => a + b, 0);
         expect(total, `${name} ${kind} withheld`).toBe(withheld);
+        // Walking one row per page: each page counts the withheld rows of its stretch of the order
+        // (ADR 0016), so the walk lists the same rows and its counts add up to the same total.
+        const walked = new Set<string>();
+        let walkedWithheld = 0;
+        let cursor: string | undefined;
+        do {
+          const f = { limit: 1, cursor };
+          const onePage =
+            kind === 'schedules'
+              ? await h.ctx.wfm.listSchedules(p, f)
+              : kind === 'intervals'
+                ? await h.ctx.wfm.listIntervals(p, f)
+                : await h.ctx.wfm.listAbsences(
+                    { ...systemActor(tenantId), userId: p.id, roles: p.roles },
+                    p,
+                    f,
+                    context,
+                  );
+          for (const i of onePage.items) walked.add(i.id);
+          walkedWithheld += Object.values(onePage.withheld).reduce((a, b) => a + b, 0);
+          cursor = onePage.nextCursor ?? undefined;
+        } while (cursor);
+        expect(walked, `${name} ${kind} walk`).toEqual(listed);
+        expect(walkedWithheld, `${name} ${kind} withheld over the walk`).toBe(withheld);
       }
     }
     expect(compared).toBeGreaterThan(50);

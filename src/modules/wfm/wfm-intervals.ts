@@ -4,14 +4,83 @@
  *
  * Each state lasts until the agent's next event; the latest state of an agent is counted once a
  * later event closes it; `logged_out` is not counted.
+ *
+ * `wfm_adherence_daily` (seconds per state per agent per UTC day, read by the adherence report) is
+ * derived from the intervals: every writer of intervals refreshes the days it touched in the same
+ * transaction ({@link refreshDailyAdherence}).
  */
-import type { Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { newId } from '../../lib/ids.ts';
 
 /** Length of one aggregate interval. */
 export const INTERVAL_MS = 15 * 60_000;
 const BATCH = 500;
+
+const DAY_MS = 86_400_000;
+/** The UTC calendar date holding `ms`. */
+const dayOf = (ms: number) => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * Recomputes `wfm_adherence_daily` from `wfm_adherence_intervals` for every UTC day overlapping
+ * [fromMs, toMs), for one agent or (no `agentRef`) every agent of the tenant. Returns rows written.
+ */
+export async function refreshDailyAdherence(
+  trx: Kysely<Database>,
+  tenantId: string,
+  fromMs: number,
+  toMs: number,
+  agentRef?: string,
+): Promise<number> {
+  if (toMs <= fromMs) return 0;
+  const first = dayOf(fromMs);
+  const last = dayOf(toMs - 1);
+  const end = dayOf(Date.parse(`${last}T00:00:00Z`) + DAY_MS);
+  await trx
+    .deleteFrom('wfm_adherence_daily')
+    .where('tenant_id', '=', tenantId)
+    .$if(agentRef !== undefined, (q) => q.where('agent_ref', '=', agentRef!))
+    .where('day', '>=', first)
+    .where('day', '<=', last)
+    .execute();
+  const agent = agentRef === undefined ? sql`` : sql`and agent_ref = ${agentRef}`;
+  const out = await sql`
+    insert into wfm_adherence_daily (tenant_id, agent_ref, day, state, seconds)
+    select tenant_id, agent_ref, cast(interval_start at time zone 'UTC' as date), state, sum(seconds)
+    from wfm_adherence_intervals
+    where tenant_id = ${tenantId} ${agent}
+      and interval_start >= cast(${`${first}T00:00:00Z`} as timestamptz)
+      and interval_start < cast(${`${end}T00:00:00Z`} as timestamptz)
+    group by 1, 2, 3, 4`.execute(trx);
+  return Number(out.numAffectedRows ?? 0);
+}
+
+/**
+ * Removes the intervals that start before `cutoff` and keeps the daily roll-up equal to what
+ * remains (the day holding the cut-off is recomputed). Returns how many intervals were removed.
+ */
+export async function removeIntervalsBefore(
+  trx: Transaction<Database>,
+  tenantId: string,
+  cutoff: Date,
+): Promise<number> {
+  const removed = await trx
+    .deleteFrom('wfm_adherence_intervals')
+    .where('tenant_id', '=', tenantId)
+    .where('interval_start', '<', cutoff)
+    .executeTakeFirst();
+  const n = Number(removed.numDeletedRows);
+  // Nothing removed: the roll-up already equals the intervals (every earlier removal kept it so).
+  if (n === 0) return 0;
+  await trx
+    .deleteFrom('wfm_adherence_daily')
+    .where('tenant_id', '=', tenantId)
+    .where('day', '<', dayOf(cutoff.getTime()))
+    .execute();
+  if (cutoff.getTime() % DAY_MS !== 0)
+    await refreshDailyAdherence(trx, tenantId, cutoff.getTime(), cutoff.getTime() + 1);
+  return n;
+}
 
 /** The start of the 15-minute interval holding `ms`. */
 export const slotOf = (ms: number) => Math.floor(ms / INTERVAL_MS) * INTERVAL_MS;
@@ -106,5 +175,6 @@ export async function rebuildAgentIntervals(
       .insertInto('wfm_adherence_intervals')
       .values(values.slice(i, i + BATCH))
       .execute();
+  await refreshDailyAdherence(trx, tenantId, lo, hi, agentRef);
   return values.length;
 }

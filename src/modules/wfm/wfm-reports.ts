@@ -79,6 +79,8 @@ async function agentFigures(
     return e;
   };
   if (kind === 'adherence') {
+    // From the daily roll-up (migration 0010): the same per-agent sums as the month's 15-minute
+    // intervals, read as days; one row per agent and day keeps the agent count per cell exact.
     const rows = await sql<{
       agent: string;
       team: string;
@@ -86,11 +88,12 @@ async function agentFigures(
       state: string;
       seconds: number;
     }>`
-      select a.id as agent, t.name as team, a.site, i.state, sum(i.seconds)::float8 as seconds
-      from wfm_adherence_intervals i join wfm_agents a on a.id = i.agent_ref join teams t on t.id = a.team_id
-      where i.tenant_id = ${tenantId} and i.interval_start >= cast(${`${from}T00:00:00Z`} as timestamptz)
-        and i.interval_start < cast(${`${to}T00:00:00Z`} as timestamptz)
-      group by a.id, t.name, a.site, i.state`.execute(db);
+      select a.id as agent, t.name as team, a.site, d.state, d.seconds
+      from (
+        select agent_ref, state, sum(seconds)::float8 as seconds from wfm_adherence_daily
+        where tenant_id = ${tenantId} and day >= cast(${from} as date) and day < cast(${to} as date)
+        group by agent_ref, state
+      ) d join wfm_agents a on a.id = d.agent_ref join teams t on t.id = a.team_id`.execute(db);
     for (const r of rows.rows) {
       const e = entry(r);
       e.totals[r.state] = (e.totals[r.state] ?? 0) + Number(r.seconds);

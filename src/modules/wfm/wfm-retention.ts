@@ -20,7 +20,7 @@ import { newId } from '../../lib/ids.ts';
 import type { Keyring } from '../../lib/keyring.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../users/users.service.ts';
-import { INTERVAL_MS, rebuildAgentIntervals, slotOf } from './wfm-intervals.ts';
+import { INTERVAL_MS, rebuildAgentIntervals, removeIntervalsBefore, slotOf } from './wfm-intervals.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -339,11 +339,8 @@ export function createWfmRetentionService({ db, audit, keyring, clock }: Deps) {
       const intervalCutoff = new Date(slotOf(now - s.intervalDays * DAY_MS));
       const leaverCutoff = new Date(now - s.leaverDays * DAY_MS);
       const rawEvents = await expireRawEvents(trx, tenantId, rawCutoff);
-      const removedIntervals = await trx
-        .deleteFrom('wfm_adherence_intervals')
-        .where('tenant_id', '=', tenantId)
-        .where('interval_start', '<', intervalCutoff)
-        .executeTakeFirst();
+      // The daily roll-up of the report follows in the same transaction.
+      const removedIntervals = await removeIntervalsBefore(trx, tenantId, intervalCutoff);
       const leavers = await pseudonymiseLeavers(trx, tenantId, leaverCutoff);
       const result: RetentionRunResult = {
         tenantId,
@@ -360,7 +357,7 @@ export function createWfmRetentionService({ db, audit, keyring, clock }: Deps) {
           leavers: leaverCutoff.toISOString(),
         },
         rawEvents,
-        intervals: { removed: Number(removedIntervals.numDeletedRows) },
+        intervals: { removed: removedIntervals },
         leavers,
       };
       if (dryRun) throw new DryRunRollback(result);

@@ -49,7 +49,9 @@ const page = <T extends z.ZodType>(item: T) =>
     withheld: z
       .record(z.string(), z.number())
       .describe(
-        'rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region',
+        'rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region, ' +
+          "counted over this page's stretch of the order (after the cursor, down to this page's last row; to the end on " +
+          'the last page): the counts of all pages add up to the whole scope',
       ),
   });
 const transferNote =

@@ -614,28 +614,21 @@ export function createWfmService({
     const from = sql`from ${sql.table(spec.table)} r
       join wfm_agents a on a.id = r.agent_ref
       join teams t on t.id = r.team_id`;
-    let withheld: Record<string, number> = {};
     const pageWhere = [...where];
-    if (regions) {
-      const readable = sql.join([regions.own, ...regions.sources.map((s) => s.from)].map((r) => sql`${r}`));
-      pageWhere.push(sql`r.region in (${readable})`);
-      // In scope and filtered, but of a region this reader may not receive: counted, never shown.
-      const counts = await sql<{ region: string; n: number | string }>`
-        select r.region, count(*) as n ${from}
-        where ${sql.join(where, sql` and `)} and r.region not in (${readable})
-        group by r.region`.execute(db);
-      withheld = Object.fromEntries(
-        counts.rows.sort((x, y) => (x.region < y.region ? -1 : 1)).map((c) => [c.region, Number(c.n)]),
-      );
-    }
+    const readable = regions
+      ? sql.join([regions.own, ...regions.sources.map((s) => s.from)].map((r) => sql`${r}`))
+      : null;
+    if (readable) pageWhere.push(sql`r.region in (${readable})`);
     const sortRef = sql.ref(`r.${spec.sort}`);
+    const keyOf = (key: string, id: string) =>
+      sql`(cast(${key} as ${sql.raw(spec.sortType)}), cast(${id} as uuid))`;
+    let after: RawBuilder<unknown> | null = null;
     if (filters.cursor) {
       const c = decodeCursor(kind, filters.cursor);
       if (spec.sortType === 'date' ? !/^\d{4}-\d{2}-\d{2}$/.test(c.key) : Number.isNaN(Date.parse(c.key)))
         throw invalidCursor();
-      pageWhere.push(
-        sql`(${sortRef}, r.id) < (cast(${c.key} as ${sql.raw(spec.sortType)}), cast(${c.id} as uuid))`,
-      );
+      after = sql`(${sortRef}, r.id) < ${keyOf(c.key, c.id)}`;
+      pageWhere.push(after);
     }
     // Exact to the microsecond, so the next page starts precisely after this one.
     const sortKey =
@@ -652,6 +645,23 @@ export function createWfmService({
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
     const nextCursor = result.rows.length > limit && last ? encodeCursor(kind, last.sort_key, last.id) : null;
+    let withheld: Record<string, number> = {};
+    if (readable) {
+      // In scope and filtered, but of a region this reader may not receive: counted, never shown.
+      // Counted over this page's stretch of the order only (ADR 0016): after the cursor, down to and
+      // including this page's last row, or to the end on the last page. The stretches of a walk
+      // through the pages partition the list, so their counts add up to the whole scope's.
+      const stretch = [...where, sql`r.region not in (${readable})`];
+      if (after) stretch.push(after);
+      if (nextCursor && last) stretch.push(sql`(${sortRef}, r.id) >= ${keyOf(last.sort_key, last.id)}`);
+      const counts = await sql<{ region: string; n: number | string }>`
+        select r.region, count(*) as n ${from}
+        where ${sql.join(stretch, sql` and `)}
+        group by r.region`.execute(db);
+      withheld = Object.fromEntries(
+        counts.rows.sort((x, y) => (x.region < y.region ? -1 : 1)).map((c) => [c.region, Number(c.n)]),
+      );
+    }
     return { rows, nextCursor, withheld };
   }
 

@@ -3703,7 +3703,7 @@ export interface operations {
                             activity: string;
                         }[];
                         nextCursor: string | null;
-                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region */
+                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region, counted over this page's stretch of the order (after the cursor, down to this page's last row; to the end on the last page): the counts of all pages add up to the whole scope */
                         withheld: {
                             [key: string]: number;
                         };
@@ -3753,7 +3753,7 @@ export interface operations {
                             seconds?: number;
                         }[];
                         nextCursor: string | null;
-                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region */
+                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region, counted over this page's stretch of the order (after the cursor, down to this page's last row; to the end on the last page): the counts of all pages add up to the whole scope */
                         withheld: {
                             [key: string]: number;
                         };
@@ -3805,7 +3805,7 @@ export interface operations {
                             reasonCode: string | null;
                         }[];
                         nextCursor: string | null;
-                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region */
+                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region, counted over this page's stretch of the order (after the cursor, down to this page's last row; to the end on the last page): the counts of all pages add up to the whole scope */
                         withheld: {
                             [key: string]: number;
                         };
@@ -3853,7 +3853,7 @@ export interface operations {
                             value: number;
                         }[];
                         nextCursor: string | null;
-                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region */
+                        /** @description rows in your scope left out because they reside in a region with no transfer mechanism to yours, per region, counted over this page's stretch of the order (after the cursor, down to this page's last row; to the end on the last page): the counts of all pages add up to the whole scope */
                         withheld: {
                             [key: string]: number;
                         };
