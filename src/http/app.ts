@@ -30,6 +30,8 @@ import { tokensRoutes } from '../modules/tokens/tokens.routes.ts';
 import { transfersRoutes } from '../modules/transfers/transfers.routes.ts';
 import { usersRoutes } from '../modules/users/users.routes.ts';
 import { wfmRoutes } from '../modules/wfm/wfm.routes.ts';
+import { wfmAddressRoutes } from '../modules/wfm/wfm-address.routes.ts';
+import { createHomeAddressService } from '../modules/wfm/wfm-address.ts';
 import { wfmGovernanceRoutes } from '../modules/wfm/wfm-governance.routes.ts';
 import { wfmSwapsRoutes } from '../modules/wfm/wfm-swaps.routes.ts';
 import { createSwapsService } from '../modules/wfm/wfm-swaps.ts';
@@ -201,6 +203,16 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(wfmGovernanceRoutes, { wfm: ctx.wfm, wfmRetention: ctx.wfmRetention });
   await app.register(wfmSwapsRoutes, {
     swaps: createSwapsService({ db: ctx.database.db, audit: ctx.audit, clock: ctx.clock }),
+  });
+  await app.register(wfmAddressRoutes, {
+    addresses: createHomeAddressService({
+      db: ctx.database.db,
+      keyring: ctx.keyring,
+      authorizer: ctx.authorizer,
+      audit: ctx.audit,
+      transfers: ctx.transfers,
+    }),
+    clock: ctx.clock,
   });
   await app.register(transfersRoutes, { transfers: ctx.transfers });
   await app.register(gdprRoutes, { dsar: ctx.dsar, processing: ctx.processing });

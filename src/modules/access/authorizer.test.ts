@@ -102,6 +102,9 @@ const APPLIES_TO: Record<Action, readonly ResourceType[]> = {
   'swap.withdraw': ['Schedule'],
   'swap.claim': ['Schedule'],
   'swap.approve': ['Schedule'],
+  'wfm.address.read': ['AgentRecord'],
+  'wfm.forecast.read': ['System'],
+  'wfm.forecast.import': ['System'],
 };
 
 /** How a resource relates to the principal built by `buildPrincipal()`; depends on its type. */
@@ -251,6 +254,7 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     ...SELF,
     'data.read Schedule': analystData,
     'data.read Adherence': analystData,
+    'wfm.forecast.read System': { sameTenant: ['wfm-forecast-readers'] },
   },
   wfm_manager: {
     ...SELF,
@@ -270,6 +274,9 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
       sameTeam: ['wfm-manager-swap-approval'],
       otherTeam: ['wfm-manager-swap-approval'],
     },
+    // Home addresses need a stated purpose and the matrix states none: see the purpose test.
+    'wfm.forecast.read System': { sameTenant: ['wfm-forecast-readers'] },
+    'wfm.forecast.import System': { sameTenant: ['wfm-forecast-import'] },
   },
   it_admin: {
     ...SELF,
@@ -291,10 +298,13 @@ const MATRIX: Readonly<Record<Role, RoleTable>> = {
     'wfm.import System': { sameTenant: ['wfm-import'] },
     'wfm.retention.read System': { sameTenant: ['wfm-retention-readers'] },
     'transfer.read System': { sameTenant: ['transfer-mechanism-readers'] },
+    'wfm.forecast.import System': { sameTenant: ['wfm-forecast-import'] },
   },
   executive: {
     ...SELF,
     'report.read Report': { largeCohort: ['executive-aggregate-reports'] },
+    // buildContext() asks for an aggregate: capacity, never queue forecasts (see the route).
+    'wfm.forecast.read System': { sameTenant: ['executive-capacity-aggregate'] },
   },
   qa_analyst: {
     ...SELF,
@@ -378,6 +388,7 @@ const INDIVIDUAL_ACTIONS: readonly Action[] = [
   'swap.withdraw',
   'swap.claim',
   'swap.approve',
+  'wfm.address.read',
 ];
 const IT_ADMIN_FORBIDDEN: readonly Action[] = [
   'data.read',
@@ -394,6 +405,7 @@ const IT_ADMIN_FORBIDDEN: readonly Action[] = [
   'swap.withdraw',
   'swap.claim',
   'swap.approve',
+  'wfm.address.read',
 ];
 
 /** The guardrails of policies/guardrails.cedar restated: which forbids a single-role cell trips. */
@@ -576,6 +588,36 @@ describe('authorization matrix (role × action × relation × MFA)', () => {
     expect(decide(buildPrincipal(['executive', 'wfm_manager']), 'sameTeam', 'x').policyIds).toEqual([
       'executive-no-individual-records',
     ]);
+    expect(decide(manager, 'otherTenant', 'x').policyIds).toEqual(['tenant-isolation']);
+  });
+
+  it('home addresses: wfm_manager only with a stated purpose and a transfer mechanism; nobody else', () => {
+    const manager = buildPrincipal(['wfm_manager']);
+    const decide = (p: PrincipalSlice, relation: Relation, purpose: string, region = 'eu') => {
+      const resource = { ...buildResource('AgentRecord', relation), region } as ResourceSlice;
+      const d = authz.authorize(p, 'wfm.address.read', resource, buildContext({ purpose }));
+      for (const id of d.policyIds) decidingIds.add(id);
+      return d;
+    };
+    expect(decide(manager, 'otherTeam', 'payroll correction')).toEqual({
+      allowed: true,
+      policyIds: ['wfm-manager-home-address-with-purpose'],
+      errors: [],
+    });
+    expect(decide(manager, 'sameTeam', '').allowed).toBe(false);
+    for (const role of ['supervisor', 'wfm_analyst', 'agent', 'compliance_officer'] as const)
+      for (const relation of ['own', 'sameTeam', 'otherTeam'] as const)
+        expect(decide(buildPrincipal([role]), relation, 'reason').allowed).toBe(false);
+    expect(decide(buildPrincipal(['it_admin', 'wfm_manager']), 'sameTeam', 'x').policyIds).toEqual([
+      'it-admin-no-employee-data-or-content',
+    ]);
+    expect(decide(buildPrincipal(['executive', 'wfm_manager']), 'sameTeam', 'x').policyIds).toEqual([
+      'executive-no-individual-records',
+    ]);
+    expect(decide(manager, 'otherTeam', 'x', 'us').policyIds).toEqual([
+      'cross-border-transfer-needs-mechanism',
+    ]);
+    expect(decide({ ...manager, transferFrom: ['us'] }, 'otherTeam', 'x', 'us').allowed).toBe(true);
     expect(decide(manager, 'otherTenant', 'x').policyIds).toEqual(['tenant-isolation']);
   });
 
@@ -879,6 +921,7 @@ describe('createAuthorizer start-up checks', () => {
       'detokenize-needs-purpose',
       'detokenize-permitted',
       'executive-aggregate-reports',
+      'executive-capacity-aggregate',
       'executive-no-individual-records',
       'executive-report-min-cohort',
       'it-admin-audit-checkpoint',
@@ -909,9 +952,12 @@ describe('createAuthorizer start-up checks', () => {
       'transfer-mechanism-managers',
       'transfer-mechanism-readers',
       'wfm-analyst-schedules-adherence',
+      'wfm-forecast-import',
+      'wfm-forecast-readers',
       'wfm-import',
       'wfm-manager-absence-reason-with-purpose',
       'wfm-manager-employee-data',
+      'wfm-manager-home-address-with-purpose',
       'wfm-manager-reports',
       'wfm-manager-swap-approval',
       'wfm-presence-incident-support',

@@ -87,6 +87,9 @@ export const ACTIONS = [
   'swap.withdraw',
   'swap.claim',
   'swap.approve',
+  'wfm.address.read',
+  'wfm.forecast.read',
+  'wfm.forecast.import',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -100,6 +103,7 @@ export const RESOURCE_TYPES = [
   'Adherence',
   'Absence',
   'Performance',
+  'AgentRecord',
   'Recording',
   'Transcript',
   'Case',
@@ -108,6 +112,8 @@ export const RESOURCE_TYPES = [
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 export type EmployeeDataType = 'Schedule' | 'Adherence' | 'Absence' | 'Performance';
+/** An agent's WFM record itself (its home address): same attributes as employee data. */
+export type AgentRecordType = 'AgentRecord';
 export type ContentType = 'Recording' | 'Transcript';
 export type DevicePosture = 'unknown' | 'managed' | 'unmanaged';
 
@@ -143,7 +149,7 @@ export type ResourceSlice =
       readonly teams: readonly string[];
     }
   | {
-      readonly type: EmployeeDataType;
+      readonly type: EmployeeDataType | AgentRecordType;
       readonly id: string;
       readonly tenantId: string;
       readonly region: string;
@@ -293,6 +299,7 @@ function resourceTeams(r: ResourceSlice): readonly string[] {
     case 'Adherence':
     case 'Absence':
     case 'Performance':
+    case 'AgentRecord':
     case 'Recording':
     case 'Transcript':
       return [r.team];
@@ -348,6 +355,7 @@ function toResourceEntity(r: ResourceSlice): EntityJson {
     case 'Adherence':
     case 'Absence':
     case 'Performance':
+    case 'AgentRecord':
       attrs = { tenant: r.tenantId, region: r.region, team: r.team, agentUserId: r.agentUserId };
       break;
     case 'Recording':

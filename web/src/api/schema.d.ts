@@ -1209,6 +1209,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wfm/agents/{agentId}/home-address": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read one agent's home address for a stated purpose (wfm_manager; audited)
+         * @description Home addresses are shown to nobody by default. A wfm_manager who states a `purpose` receives the decrypted address; every request, allowed or refused, is audited as `wfm.address.read` with the purpose and the agent id, never the address. Refused (403) without a purpose and for every other role (it_admin and executives even with wfm_manager); TRANSFER_NOT_PERMITTED (403) for an agent of another region without a recorded transfer mechanism; 404 for an unknown agent or one with no address; 410 for a pseudonymised leaver; 503 if the audit log cannot record the request.
+         */
+        post: operations["readAgentHomeAddress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/transfers": {
         parameters: {
             query?: never;
@@ -4373,6 +4393,42 @@ export interface operations {
                         } | null;
                         claimedAt: string | null;
                         decidedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    readAgentHomeAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the WFM system's agent id */
+                agentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description why the address is needed; recorded in the audit log (required to be allowed)
+                     * @default
+                     */
+                    purpose?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agentId: string;
+                        homeAddress: string;
                     };
                 };
             };
