@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { hasCapability, useMe } from '../app/session';
+import { HomeAddressReveal } from '../components/home-address-reveal';
 import { Alert, Button, Card, PageHeader, SelectField, TextField } from '../components/ui';
 import {
   AbsencesTable,
@@ -39,12 +40,15 @@ export function WfmTeamScreen() {
   const [filters, setFilters] = useState<WfmFilters>({ agent: '', team: '', ...defaultWindow() });
   const [adherenceView, setAdherenceView] = useState<'events' | 'intervals'>('events');
   const query = listQuery(filters);
+  // The API decides (wfm_manager with a purpose; it_admin and executives never): offered to the same.
+  const mayReadAddresses =
+    roles.includes('wfm_manager') && !roles.includes('it_admin') && !roles.includes('executive');
   const scope = everyone ? 'every team' : `your teams (${me.data?.teams.join(', ') || 'none'})`;
   return (
     <>
       <PageHeader
         title="Team schedules and adherence"
-        description={`WFM records of ${scope}. Home addresses are never shown here.`}
+        description={`WFM records of ${scope}. Home addresses are not shown in these lists.`}
       />
       <fieldset className="mb-4 flex flex-wrap gap-2">
         <legend className="sr-only">View</legend>
@@ -60,6 +64,15 @@ export function WfmTeamScreen() {
         ))}
       </fieldset>
       <WfmFilterFields value={filters} onChange={setFilters} people />
+      {mayReadAddresses && (
+        <Card title="Home address">
+          <p className="mb-3 text-sm text-slate-800">
+            Shown to nobody by default. You may read one agent's address for a stated purpose; the request is
+            recorded in the audit log.
+          </p>
+          <HomeAddressReveal key={filters.agent.trim()} agentId={filters.agent.trim() || undefined} />
+        </Card>
+      )}
       {view === 'schedules' && (
         <Card title="Schedules">
           <SchedulesTable query={query} people caption="Team schedules" />
