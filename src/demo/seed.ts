@@ -214,6 +214,57 @@ function wfmAdherenceCsv(users: readonly DemoUserSpec[], day: Date): string {
 }
 
 /**
+ * WFM-only agents (no Bulwark account) so the north team is large enough for the aggregate
+ * reports to chart it, while south (its three demo agents) stays under the cohort of 5 and shows
+ * suppression. Ids W201+ never collide with the demo users' D100+.
+ */
+const WFM_EXTRA_NORTH = ['Noor Haddad', 'Tom Reyes', 'Ana Silva', 'Ben Walsh', 'Mia Novak', 'Raj Iyer'].map(
+  (name, i) => ({ id: `W${201 + i}`, name: `${name} (synthetic)` }),
+);
+
+function wfmExtraCsv(day: Date) {
+  const date = day.toISOString().slice(0, 10);
+  const month = `${date.slice(0, 7)}-01`;
+  const states = ['logged_in', 'available', 'on_call', 'after_call_work', 'available', 'break'];
+  const reasons = ['vacation', 'sick', 'personal'] as const;
+  return {
+    agents: [
+      'agent_id,username,name,team,site,region',
+      ...WFM_EXTRA_NORTH.map((a) => `${a.id},,${a.name},north,Leeds,eu`),
+      '',
+    ].join('\n'),
+    schedules: [
+      'agent_id,start,end,activity',
+      ...WFM_EXTRA_NORTH.map(
+        (a, i) =>
+          `${a.id},${date}T${String(7 + (i % 3)).padStart(2, '0')}:00:00Z,${date}T${String(15 + (i % 3)).padStart(2, '0')}:00:00Z,phone`,
+      ),
+      '',
+    ].join('\n'),
+    adherence: [
+      'agent_id,timestamp,state',
+      ...WFM_EXTRA_NORTH.flatMap((a, i) =>
+        states.map((s, j) => `${a.id},${date}T09:${String(j * 8 + i).padStart(2, '0')}:00Z,${s}`),
+      ),
+      '',
+    ].join('\n'),
+    absences: [
+      'agent_id,start_date,end_date,reason_code',
+      ...WFM_EXTRA_NORTH.slice(0, 3).map((a, i) => `${a.id},${month},${month},${reasons[i]}`),
+      '',
+    ].join('\n'),
+    performance: [
+      'agent_id,period_start,metric,value',
+      ...WFM_EXTRA_NORTH.flatMap((a, i) => [
+        `${a.id},${month},aht_seconds,${300 + i * 17}`,
+        `${a.id},${month},csat,${(4.1 + (i % 4) / 10).toFixed(1)}`,
+      ]),
+      '',
+    ].join('\n'),
+  };
+}
+
+/**
  * Seeds the demo contact center into the default tenant of an empty store, or does nothing when it
  * is already there. Throws {@link DemoSeedError} when an earlier seed stopped half-way.
  *
@@ -322,6 +373,9 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSeedResult> {
   await ctx.wfm.importCsv(actor, 'adherence', wfmAdherenceCsv(DEMO_USER_SPECS, today), {
     file: 'demo-adherence.csv',
   });
+  const extra = wfmExtraCsv(today);
+  for (const kind of ['agents', 'schedules', 'adherence', 'absences', 'performance'] as const)
+    await ctx.wfm.importCsv(actor, kind, extra[kind], { file: `demo-extra-${kind}.csv` });
 
   // Last: the case (its presence marks a completed seed), two north recordings linked, one on hold.
   const officer = users.find((u) => u.roles.includes('compliance_officer'))!;

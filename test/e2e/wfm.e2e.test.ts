@@ -25,12 +25,13 @@ import {
   waitFor,
 } from './support/index.ts';
 
-// Demo agents (src/demo/seed.ts): D100..D102 north (agent.north1 = Alex Morgan), D103..D105 south.
+// Demo agents (src/demo/seed.ts): D100..D102 north (agent.north1 = Alex Morgan), D103..D105 south,
+// and six WFM-only north agents W201..W206 with adherence this month.
 const OWN_NAME = 'Alex Morgan';
 const NORTH_COLLEAGUE = 'Sam Patel';
 const SOUTH_AGENT = 'Kim Okafor';
-// Planted here: a south agent with a distinctive name, and five more north agents (so the north
-// team reaches the cohort of five in the report while south stays suppressed).
+// Planted here: a south agent with a distinctive name (south stays under the cohort of five and
+// suppressed) and five more north agents: north counts 3 + 6 + 5 = 14 people in the report.
 const CANARY_NAME = 'Quillon Vexbright';
 const CANARY_PERF = 987.25;
 const OWN_PERF = 312.5;
@@ -284,7 +285,7 @@ describe('WFM screens per role', () => {
     }, 'the report rows')) as string[][];
     const north = rows.find((r) => r[0] === 'north')!;
     const south = rows.find((r) => r[0] === 'south')!;
-    expect(north[1]).toBe('8');
+    expect(north[1]).toBe('14');
     expect(south).toEqual(['south', 'suppressed (fewer than 5 people)']);
     expect(await page.getByRole('img', { name: /Adherence by team/ }).count()).toBe(1);
     expect(await bodyText(page)).toContain('Not charted, suppressed (fewer than 5 people): south');

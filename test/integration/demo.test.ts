@@ -129,7 +129,18 @@ describe('demo seed', () => {
       .select('agent_id')
       .where('tenant_id', '=', tenantId)
       .execute();
-    expect(wfmAgents.length).toBe(6);
+    // Six demo users' agents plus six WFM-only north agents: north is charted, south stays suppressed.
+    expect(wfmAgents.length).toBe(12);
+    const month = h.clock.now().toISOString().slice(0, 7);
+    const report = await h.ctx.wfm.report(tenantId, 'adherence', 'team', month, null);
+    const cells = new Map(
+      (report.cells as Array<{ group: string; suppressed?: boolean; agents?: number | null }>).map((c) => [
+        c.group,
+        c,
+      ]),
+    );
+    expect(cells.get('north')).toMatchObject({ agents: 9 });
+    expect(cells.get('south')?.agents ?? null).toBeNull();
   });
 
   it('leaves no seeded card number in plaintext in any database row or in the blob dir', async () => {
