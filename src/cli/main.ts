@@ -16,6 +16,7 @@ import { readStdin, writeOut } from './io.ts';
 import { RedactionInputError, registerRedactionCommands } from './redaction-commands.ts';
 import { registerVaultCommands, VaultCliError } from './vault-commands.ts';
 import { registerWfmCommands } from './wfm-commands.ts';
+import { registerWfmForecastCommands } from './wfm-forecast-commands.ts';
 import { registerWfmGovernanceCommands } from './wfm-governance-commands.ts';
 
 const VERSION = '0.1.0';
@@ -339,6 +340,7 @@ export function buildProgram(): Command {
   registerAudioCommands(program);
   registerWfmCommands(program, { withContext, cliActor, tenantOption });
   registerWfmGovernanceCommands(program, { withContext, cliActor, tenantOption });
+  registerWfmForecastCommands(program, { withContext, cliActor, tenantOption });
   registerDsarCommands(program, { withContext, cliActor, tenantOption });
   return program;
 }

@@ -488,3 +488,29 @@ export interface WfmShiftSwapsTable {
 export interface Database {
   wfm_shift_swaps: WfmShiftSwapsTable;
 }
+
+/** Forecast volume and handle time per queue per interval (aggregate; migration 0011). */
+export interface WfmForecastsTable {
+  tenant_id: string;
+  queue: string;
+  interval_start: Timestamp;
+  volume: number;
+  aht_seconds: number;
+  updated_at: Generated<Date>;
+}
+
+/** Required and scheduled agents per team per planning period (aggregate; migration 0011). */
+export interface WfmCapacityTable {
+  tenant_id: string;
+  team_id: string;
+  /** A date (YYYY-MM-DD); read back as a string with `::text`. */
+  period_start: ColumnType<string | Date, string, string>;
+  required_agents: number;
+  scheduled_agents: number;
+  updated_at: Generated<Date>;
+}
+
+export interface Database {
+  wfm_forecasts: WfmForecastsTable;
+  wfm_capacity: WfmCapacityTable;
+}

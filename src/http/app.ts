@@ -32,6 +32,8 @@ import { usersRoutes } from '../modules/users/users.routes.ts';
 import { wfmRoutes } from '../modules/wfm/wfm.routes.ts';
 import { wfmAddressRoutes } from '../modules/wfm/wfm-address.routes.ts';
 import { createHomeAddressService } from '../modules/wfm/wfm-address.ts';
+import { wfmForecastsRoutes } from '../modules/wfm/wfm-forecasts.routes.ts';
+import { createForecastsService } from '../modules/wfm/wfm-forecasts.ts';
 import { wfmGovernanceRoutes } from '../modules/wfm/wfm-governance.routes.ts';
 import { wfmSwapsRoutes } from '../modules/wfm/wfm-swaps.routes.ts';
 import { createSwapsService } from '../modules/wfm/wfm-swaps.ts';
@@ -212,6 +214,12 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       audit: ctx.audit,
       transfers: ctx.transfers,
     }),
+    clock: ctx.clock,
+  });
+  await app.register(wfmForecastsRoutes, {
+    forecasts: createForecastsService({ db: ctx.database.db, audit: ctx.audit }),
+    authorizer: ctx.authorizer,
+    audit: ctx.audit,
     clock: ctx.clock,
   });
   await app.register(transfersRoutes, { transfers: ctx.transfers });

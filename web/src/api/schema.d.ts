@@ -1229,6 +1229,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wfm/forecast-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import forecasts or capacity (text/csv); all or nothing, upserted on the natural key
+         * @description Columns: forecasts `queue,interval_start,volume,aht_seconds` (key: queue + interval_start); capacity `team,period_start,required_agents,scheduled_agents` (key: team + period_start; the team must exist). Re-importing a file changes nothing; errors name the file, line and column and nothing is imported. The response carries counts only.
+         */
+        post: operations["importWfmForecasts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wfm/forecasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Forecast volume and handle time per queue per interval (wfm_analyst, wfm_manager) */
+        get: operations["listWfmForecasts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wfm/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Required and scheduled agents per team per period (wfm_analyst, wfm_manager, executive)
+         * @description Aggregate per team, no person: asked as an aggregate request, so executives may read it too. `gap` is scheduled minus required (negative: understaffed).
+         */
+        get: operations["listWfmCapacity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/transfers": {
         parameters: {
             query?: never;
@@ -4429,6 +4486,111 @@ export interface operations {
                     "application/json": {
                         agentId: string;
                         homeAddress: string;
+                    };
+                };
+            };
+        };
+    };
+    importWfmForecasts: {
+        parameters: {
+            query: {
+                kind: "forecasts" | "capacity";
+                /** @description file name used in error messages */
+                file?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "forecasts" | "capacity";
+                        rows: number;
+                        inserted: number;
+                        updated: number;
+                    };
+                };
+            };
+        };
+    };
+    listWfmForecasts: {
+        parameters: {
+            query?: {
+                queue?: string;
+                /** @description interval_start at or after */
+                from?: string;
+                /** @description interval_start before */
+                to?: string;
+                /** @description at most this many rows (default 1,000) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            queue: string;
+                            intervalStart: string;
+                            volume: number;
+                            ahtSeconds: number;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listWfmCapacity: {
+        parameters: {
+            query?: {
+                /** @description team name or id */
+                team?: string;
+                /** @description period_start on or after */
+                from?: string;
+                /** @description period_start on or before */
+                to?: string;
+                /** @description at most this many rows (default 1,000) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            team: {
+                                id: string;
+                                name: string;
+                            };
+                            periodStart: string;
+                            requiredAgents: number;
+                            scheduledAgents: number;
+                            gap: number;
+                        }[];
                     };
                 };
             };
