@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_CATEGORIES } from '../../src/modules/gdpr/dsar-export.ts';
+import { PROCESSING_CATEGORIES } from '../../src/modules/gdpr/processing-record.ts';
 import { type CliEnv, createCliEnv, runBulwark } from '../support/cli.ts';
 
 let env: CliEnv;
@@ -28,7 +29,7 @@ describe('bulwark dsar export / processing-record', () => {
     const res = await runBulwark(['dsar', 'export', 'Z1', '--out', out], env.env);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^wrote \d+ row\(s\) in 10 categories to .*export-z1 \(open index\.html\)\n$/);
+    expect(res.stdout).toMatch(/^wrote \d+ row\(s\) in 11 categories to .*export-z1 \(open index\.html\)\n$/);
     const files = fs.readdirSync(out).sort();
     expect(files).toEqual(
       [...EXPORT_CATEGORIES.flatMap((c) => [`${c}.json`, `${c}.csv`]), 'index.html'].sort(),
@@ -60,7 +61,7 @@ describe('bulwark dsar export / processing-record', () => {
     expect(lines[0]).toBe(
       'category,title,data,purpose,lawfulBasis,specialCategory,retention,retentionConfiguredIn,recipients,transfers,customized',
     );
-    expect(lines).toHaveLength(15);
+    expect(lines).toHaveLength(1 + PROCESSING_CATEGORIES.length);
     expect(record.stdout).toContain('No recording retention policy is configured');
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.ts';
 import { dueDateOf } from '../../src/modules/gdpr/dsar.service.ts';
-import { EXPORT_CATEGORIES } from '../../src/modules/gdpr/dsar-export.ts';
+import { EXPORT_CATEGORIES, EXPORT_COLUMNS } from '../../src/modules/gdpr/dsar-export.ts';
 import { PROCESSING_CATEGORIES } from '../../src/modules/gdpr/processing-record.ts';
 import { type BuiltUser, buildSignedInUser, type SignedIn } from '../support/builders.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
@@ -20,6 +20,8 @@ let manager: Who;
 const NAME_A = 'Alice <script>alert(1)</script> "Q", =HYPERLINK';
 const HOME_A = 'CANARY-HOME-A 1 Row';
 const NAME_C = 'CANARY-NAME-C Cole';
+const SWAP_NOTE_A = 'own swap note of A';
+const SWAP_NOTE_C = 'SWAPNOTE-CANARY-C';
 const HOME_C = 'CANARY-HOME-C 2 Street';
 const CALL_C = 'CANARY-CALL-C';
 const CALL_A = 'call-a-001';
@@ -118,7 +120,60 @@ beforeAll(async () => {
   }
   await plantRecording(agentA, CALL_A, 'tok_4111_a');
   await plantRecording(agentC, CALL_C, 'tok_CANARY_C');
+  await plantSwaps();
 });
+
+/**
+ * Two shift swaps between A1 (agentA) and A3 (agentC), planted as stored rows: A1's offer claimed by
+ * A3 (A1's own note), and A3's offer claimed by A1 (A3's note, a canary).
+ */
+async function plantSwaps() {
+  const db = h.ctx.database.db;
+  const agents = await db
+    .selectFrom('wfm_agents')
+    .select(['id', 'agent_id', 'user_id', 'team_id', 'region'])
+    .where('tenant_id', '=', tenantId)
+    .where('agent_id', 'in', ['A1', 'A3'])
+    .execute();
+  const a1 = agents.find((a) => a.agent_id === 'A1')!;
+  const a3 = agents.find((a) => a.agent_id === 'A3')!;
+  const scheduleOf = async (ref: string) =>
+    db
+      .selectFrom('wfm_schedules')
+      .select(['id', 'starts_at', 'ends_at', 'activity'])
+      .where('agent_ref', '=', ref)
+      .orderBy('starts_at')
+      .executeTakeFirstOrThrow();
+  const now = new Date();
+  for (const [offerer, claimant, note] of [
+    [a1, a3, SWAP_NOTE_A],
+    [a3, a1, SWAP_NOTE_C],
+  ] as const) {
+    const s = await scheduleOf(offerer.id);
+    await db
+      .insertInto('wfm_shift_swaps')
+      .values({
+        id: newId(),
+        tenant_id: tenantId,
+        schedule_id: s.id,
+        team_id: offerer.team_id,
+        region: offerer.region,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+        activity: s.activity,
+        offered_by_agent: offerer.id,
+        offered_by_user: offerer.user_id!,
+        note,
+        status: 'claimed',
+        claimed_by_agent: claimant.id,
+        claimed_by_user: claimant.user_id!,
+        claimed_at: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+}
 afterAll(async () => h?.close());
 
 /** Everything secret about a user that must never appear in an export. */
@@ -252,6 +307,13 @@ describe('access request export', () => {
     expect(json.categories.adherence_events).toHaveLength(3);
     expect(json.categories.performance![0]).toMatchObject({ metric: 'aht_seconds', value: 312.5 });
     expect(json.categories.recordings![0]).toMatchObject({ callId: CALL_A, customerRefToken: 'tok_4111_a' });
+    // Shift swaps: their offer (with their own note) and their claim, their side only.
+    const swaps = json.categories.shift_swaps!;
+    expect(swaps.map((w) => [w.role, w.note, w.claimed])).toEqual([
+      ['offerer', SWAP_NOTE_A, true],
+      ['claimant', null, true],
+    ]);
+    expect(Object.keys(swaps[0]!).sort()).toEqual([...EXPORT_COLUMNS.shift_swaps].sort());
     expect(json.categories.sessions![0]!.sourceIp).toBeTruthy();
     const relations = new Set(json.categories.audit!.map((e) => e.relation));
     expect(relations.has('actor')).toBe(true);
@@ -262,8 +324,19 @@ describe('access request export', () => {
   });
 
   it("holds none of another agent's data and no secret anywhere", async () => {
-    for (const canary of [NAME_C, HOME_C, CALL_C, 'tok_CANARY_C', 'family_leave', '287.25', 'Nina'])
+    for (const canary of [
+      NAME_C,
+      HOME_C,
+      CALL_C,
+      'tok_CANARY_C',
+      'family_leave',
+      '287.25',
+      'Nina',
+      SWAP_NOTE_C,
+    ])
       expect(body).not.toContain(canary);
+    // The counterparty of a swap is never named: not their agent id, user id or username.
+    for (const id of ['"A3"', agentC.user.id, agentC.user.username]) expect(body).not.toContain(id);
     for (const secret of await secretsOf(agentA)) expect(body).not.toContain(secret);
     expect(body).not.toMatch(/password_?hash|totp_?secret|secret_hash|code_hash/i);
   });

@@ -25,6 +25,7 @@ export const EXPORT_CATEGORIES = [
   'adherence_intervals',
   'absences',
   'performance',
+  'shift_swaps',
   'recordings',
 ] as const;
 export type ExportCategory = (typeof EXPORT_CATEGORIES)[number];
@@ -85,6 +86,22 @@ export const EXPORT_COLUMNS: Readonly<Record<ExportCategory, readonly string[]>>
   adherence_intervals: ['agentId', 'intervalStart', 'state', 'seconds', 'team', 'region'],
   absences: ['agentId', 'startDate', 'endDate', 'reasonCode', 'team', 'region'],
   performance: ['agentId', 'periodStart', 'metric', 'value', 'team', 'region'],
+  shift_swaps: [
+    'agentId',
+    'offerId',
+    'role',
+    'start',
+    'end',
+    'activity',
+    'team',
+    'region',
+    'status',
+    'note',
+    'claimed',
+    'offeredAt',
+    'claimedAt',
+    'decidedAt',
+  ],
   recordings: [
     'recordingId',
     'callId',
@@ -117,6 +134,7 @@ export const EXPORT_TITLES: Readonly<Record<ExportCategory, string>> = {
   adherence_intervals: 'Adherence intervals (15 minutes)',
   absences: 'Absences',
   performance: 'Performance metrics',
+  shift_swaps: 'Shift swaps you offered or claimed (your side only)',
   recordings: 'Recordings where you are the agent (metadata only)',
 };
 
@@ -560,6 +578,41 @@ export async function* readCategory(
             region: String(r.region),
           };
       return;
+    case 'shift_swaps':
+      // The subject's side only: as offerer their note and whether someone claimed (never who), as
+      // claimant the shift they claimed (never who offered it, nor the offerer's note); never who decided.
+      for (const a of s.agents)
+        for (const role of ['offerer', 'claimant'] as const)
+          for await (const r of pages<Record<string, unknown>>(async (after) => {
+            const mine = role === 'offerer' ? sql`w.offered_by_agent` : sql`w.claimed_by_agent`;
+            const res = await sql<Record<string, unknown>>`
+              select w.id, ${tsKey('w.created_at')} as k, w.starts_at, w.ends_at, w.activity, t.name as team_name,
+                     w.region, w.status, w.note, w.claimed_by_agent is not null as claimed, w.created_at,
+                     w.claimed_at, w.decided_at
+              from wfm_shift_swaps w join teams t on t.id = w.team_id
+              where w.tenant_id = ${tenantId} and ${mine} = ${a.ref}
+                ${after ? sql`and (w.created_at, w.id) > (cast(${String(after.k)} as timestamptz), cast(${String(after.id)} as uuid))` : sql``}
+              order by w.created_at, w.id
+              limit ${PAGE}`.execute(db);
+            return res.rows;
+          }))
+            yield {
+              agentId: a.agentId,
+              offerId: String(r.id),
+              role,
+              start: iso(r.starts_at),
+              end: iso(r.ends_at),
+              activity: String(r.activity),
+              team: String(r.team_name),
+              region: String(r.region),
+              status: String(r.status),
+              note: role === 'offerer' ? ((r.note as string | null) ?? null) : null,
+              claimed: r.claimed === true || r.claimed === 't',
+              offeredAt: iso(r.created_at),
+              claimedAt: iso(r.claimed_at),
+              decidedAt: iso(r.decided_at),
+            };
+      return;
     case 'recordings': {
       const names = [...(s.username ? [s.username] : []), ...s.agents.map((a) => a.agentId)];
       const selectors = [
@@ -681,6 +734,16 @@ export async function countCategories(db: Db, s: Subject): Promise<ExportCounts>
     adherence_intervals: await wfm('wfm_adherence_intervals'),
     absences: await wfm('wfm_absences'),
     performance: await wfm('wfm_performance'),
+    shift_swaps:
+      refs.length === 0
+        ? 0
+        : await n(
+            db
+              .selectFrom('wfm_shift_swaps')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('tenant_id', '=', tenantId)
+              .where((eb) => eb.or([eb('offered_by_agent', 'in', refs), eb('claimed_by_agent', 'in', refs)])),
+          ),
     recordings,
   };
 }

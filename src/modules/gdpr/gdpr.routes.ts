@@ -81,6 +81,7 @@ const RECORD_OF: Readonly<Record<ExportCategory, ProcessingCategory>> = {
   adherence_intervals: 'adherence_intervals',
   absences: 'absences',
   performance: 'performance',
+  shift_swaps: 'shift_swaps',
   recordings: 'recordings_metadata',
 };
 

@@ -26,6 +26,7 @@ export const PROCESSING_CATEGORIES = [
   'adherence_intervals',
   'absences',
   'performance',
+  'shift_swaps',
   'recordings_metadata',
   'recording_content',
   'transcripts',
@@ -169,6 +170,18 @@ export const PROCESSING_DEFAULTS: Readonly<Record<ProcessingCategory, Processing
     transfers: NO_TRANSFER,
     retentionDefault: 'Kept like interval aggregates (2 years, issue 6 default)',
     retentionConfiguredIn: 'WFM retention settings',
+  },
+  shift_swaps: {
+    title: 'Shift swaps',
+    data: "offers of one's own future shift (time, team, activity, optional note) and claims of a teammate's offer, with status and decision times",
+    purpose: 'Letting agents exchange shifts with a supervisor or WFM manager approving',
+    lawfulBasis: EMPLOYMENT,
+    specialCategory: false,
+    recipients:
+      'Agents of the team see open offers as time, team and activity only (never who offered); the offerer, the claimant (their own side) and the deciding supervisor of the team or WFM manager',
+    transfers: NO_TRANSFER,
+    retentionDefault: 'Kept with the schedules (no separate purge yet)',
+    retentionConfiguredIn: 'not configurable yet (follows schedules)',
   },
   recordings_metadata: {
     title: 'Recording metadata',

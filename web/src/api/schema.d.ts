@@ -4907,7 +4907,7 @@ export interface operations {
             query?: {
                 format?: "json" | "csv" | "html";
                 /** @description the category of a CSV export (required for csv) */
-                category?: "identity" | "sessions" | "audit" | "wfm_agent" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings";
+                category?: "identity" | "sessions" | "audit" | "wfm_agent" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "shift_swaps" | "recordings";
             };
             header?: never;
             path: {
@@ -4972,7 +4972,7 @@ export interface operations {
             query?: {
                 format?: "json" | "csv" | "html";
                 /** @description the category of a CSV export (required for csv) */
-                category?: "identity" | "sessions" | "audit" | "wfm_agent" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings";
+                category?: "identity" | "sessions" | "audit" | "wfm_agent" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "shift_swaps" | "recordings";
             };
             header?: never;
             path?: never;
@@ -5008,7 +5008,7 @@ export interface operations {
                         userId: string;
                         categories: {
                             /** @enum {string} */
-                            category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
+                            category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "shift_swaps" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
                             title: string;
                             held: boolean;
                             rows: number;
@@ -5043,7 +5043,7 @@ export interface operations {
                     "application/json": {
                         items: {
                             /** @enum {string} */
-                            category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
+                            category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "shift_swaps" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
                             title: string;
                             data: string;
                             purpose: string;
@@ -5065,7 +5065,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
+                category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "shift_swaps" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
             };
             cookie?: never;
         };
@@ -5088,7 +5088,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
+                        category: "identity" | "sessions" | "audit" | "wfm_agent" | "home_address" | "schedules" | "adherence_events" | "adherence_intervals" | "absences" | "performance" | "shift_swaps" | "recordings_metadata" | "recording_content" | "transcripts" | "tokens";
                         title: string;
                         data: string;
                         purpose: string;

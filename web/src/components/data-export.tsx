@@ -18,6 +18,7 @@ export const EXPORT_CATEGORIES: Array<{ value: ExportCategory; label: string }> 
   { value: 'adherence_intervals', label: 'Adherence intervals' },
   { value: 'absences', label: 'Absences' },
   { value: 'performance', label: 'Performance' },
+  { value: 'shift_swaps', label: 'Shift swaps' },
   { value: 'recordings', label: 'Recordings metadata' },
 ];
 
