@@ -28,7 +28,7 @@ const EXPECTED: Record<Role, ConsoleCapability[]> = {
     'swaps',
     'swaps-approve',
   ],
-  wfm_analyst: ['redaction', 'wfm', 'wfm-team'],
+  wfm_analyst: ['redaction', 'wfm', 'wfm-team', 'wfm-forecasts', 'wfm-capacity'],
   wfm_manager: [
     'redaction',
     'wfm',
@@ -43,6 +43,8 @@ const EXPECTED: Record<Role, ConsoleCapability[]> = {
     'presence',
     'swaps',
     'swaps-approve',
+    'wfm-forecasts',
+    'wfm-capacity',
   ],
   it_admin: [
     'overview',
@@ -54,7 +56,7 @@ const EXPECTED: Record<Role, ConsoleCapability[]> = {
     'transfers',
     'wfm-retention',
   ],
-  executive: ['redaction', 'reports'],
+  executive: ['redaction', 'reports', 'wfm-capacity'],
   qa_analyst: ['redaction', 'recordings'],
   compliance_officer: [
     'overview',
@@ -145,6 +147,13 @@ describe('console capabilities (asked of the Cedar policies)', () => {
     expect(of(['wfm_analyst'])).not.toContain('swaps');
     expect(of(['it_admin', 'supervisor'])).not.toContain('swaps-approve');
     expect(of(['executive', 'agent'])).not.toContain('swaps');
+    // Forecasts and capacity: planners read both; executives the capacity aggregate only.
+    expect(of(['executive'])).toContain('wfm-capacity');
+    expect(of(['executive'])).not.toContain('wfm-forecasts');
+    for (const r of ['agent', 'supervisor', 'it_admin', 'qa_analyst'] as const) {
+      expect(of([r])).not.toContain('wfm-forecasts');
+      expect(of([r])).not.toContain('wfm-capacity');
+    }
   });
 
   it('guardrails win for combined roles: it_admin + qa_analyst still gets no recordings', () => {

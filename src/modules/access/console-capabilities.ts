@@ -41,6 +41,8 @@ export const CONSOLE_CAPABILITIES = [
   'swaps',
   'swaps-offer',
   'swaps-approve',
+  'wfm-forecasts',
+  'wfm-capacity',
 ] as const;
 
 export type ConsoleCapability = (typeof CONSOLE_CAPABILITIES)[number];
@@ -139,6 +141,10 @@ const PROBES: Record<ConsoleCapability, Probe> = {
     }),
   },
   'swaps-approve': { action: 'swap.approve', resource: (p) => otherAgentsRecord(p, 'Schedule') },
+  // Forecasts (GET /v1/wfm/forecasts: wfm_analyst, wfm_manager) and capacity (GET /v1/wfm/capacity:
+  // the same action asked as an aggregate request, so executives read it too).
+  'wfm-forecasts': { action: 'wfm.forecast.read', resource: system },
+  'wfm-capacity': { action: 'wfm.forecast.read', resource: system, context: { aggregate: true } },
 };
 
 /**

@@ -1651,7 +1651,7 @@ export interface operations {
                         /** @description Seconds without activity after which the session ends (the console locks at the same time) */
                         idleTimeoutSeconds: number;
                         /** @description Console screens the policies let this user use (as if MFA were fresh). A navigation hint, not authorization: every API call is still decided. */
-                        capabilities: ("overview" | "audit" | "audit-checkpoint" | "users" | "redaction" | "tokens" | "recordings" | "cases" | "keys" | "wfm" | "reports" | "wfm-team" | "wfm-team-absences" | "wfm-team-performance" | "wfm-absence-reasons" | "dsar" | "processing-record" | "processing-record-edit" | "transfers" | "transfers-edit" | "wfm-retention" | "wfm-retention-edit" | "presence" | "swaps" | "swaps-offer" | "swaps-approve")[];
+                        capabilities: ("overview" | "audit" | "audit-checkpoint" | "users" | "redaction" | "tokens" | "recordings" | "cases" | "keys" | "wfm" | "reports" | "wfm-team" | "wfm-team-absences" | "wfm-team-performance" | "wfm-absence-reasons" | "dsar" | "processing-record" | "processing-record-edit" | "transfers" | "transfers-edit" | "wfm-retention" | "wfm-retention-edit" | "presence" | "swaps" | "swaps-offer" | "swaps-approve" | "wfm-forecasts" | "wfm-capacity")[];
                     };
                 };
             };
