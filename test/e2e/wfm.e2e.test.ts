@@ -301,6 +301,71 @@ describe('WFM screens per role', () => {
     await page.goto(`${server.url}/wfm/team`);
     await page.getByText('Your role does not give access to this screen.').waitFor({ timeout: 30_000 });
   });
+
+  it('forecasts and capacity: a wfm_analyst sees both, an executive only the capacity aggregate', async () => {
+    const manager = await apiSignIn(server.url, user('wfm.manager'));
+    const importForecast = async (kind: 'forecasts' | 'capacity', csv: string) => {
+      const res = await fetch(`${server.url}/v1/wfm/forecast-imports?kind=${kind}&file=e2e-${kind}.csv`, {
+        method: 'POST',
+        headers: { cookie: manager.cookieHeader, 'content-type': 'text/csv' },
+        body: csv,
+      });
+      if (!res.ok) throw new Error(`import ${kind} → ${res.status}: ${await res.text()}`);
+    };
+    const today = new Date().toISOString().slice(0, 10);
+    const nextWeek = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    await importForecast(
+      'forecasts',
+      [
+        'queue,interval_start,volume,aht_seconds',
+        `billing,${today}T09:00:00Z,42,310`,
+        `billing,${today}T09:30:00Z,57,295`,
+        `billing,${today}T10:00:00Z,61,288`,
+        '',
+      ].join('\n'),
+    );
+    await importForecast(
+      'capacity',
+      [
+        'team,period_start,required_agents,scheduled_agents',
+        `north,${today},12,9`,
+        `north,${nextWeek},10,11`,
+        '',
+      ].join('\n'),
+    );
+
+    const page = await newPage(browser);
+    await signIn(page, server.url, user('wfm.analyst'));
+    expect(await navLabels(page)).toContain('Forecasts and capacity');
+    await page.getByRole('link', { name: 'Forecasts and capacity' }).click();
+    await page.getByRole('heading', { name: 'Forecasts and capacity', level: 1 }).waitFor();
+    await page.getByRole('textbox', { name: 'Queue', exact: true }).fill('billing');
+    const forecasts = await rowsOf(page, 'Forecasts', 3);
+    expect(forecasts).toEqual([
+      ['billing', `${today} 09:00`, '42', '310'],
+      ['billing', `${today} 09:30`, '57', '295'],
+      ['billing', `${today} 10:00`, '61', '288'],
+    ]);
+    expect(await page.getByRole('img', { name: /Forecast volume per interval/ }).count()).toBe(1);
+    await page.getByRole('textbox', { name: 'Team', exact: true }).fill('north');
+    const capacity = await rowsOf(page, 'Capacity', 2);
+    expect(capacity[0]).toEqual([today, 'north', '12', '9', '-3understaffed']);
+    expect(capacity[1]).toEqual([nextWeek, 'north', '10', '11', '+1']);
+    await expectNoSeriousA11yViolations(page, 'forecasts');
+    await saveScreenshot(page, 'forecasts');
+
+    const exec = await newPage(browser);
+    await signIn(exec, server.url, user('executive'));
+    expect(await navLabels(exec)).toContain('Forecasts and capacity');
+    await exec.getByRole('link', { name: 'Forecasts and capacity' }).click();
+    await exec.getByRole('heading', { name: 'Forecasts and capacity', level: 1 }).waitFor();
+    const execCapacity = await rowsOf(exec, 'Capacity', 2);
+    expect(execCapacity.map((r) => r[1])).toContain('north');
+    expect(await exec.getByRole('heading', { name: 'Forecasts', exact: true }).count()).toBe(0);
+    expect(await exec.getByRole('table', { name: 'Forecasts', exact: true }).count()).toBe(0);
+    expect(await bodyText(exec)).not.toContain('billing');
+    await expectNoSeriousA11yViolations(exec, 'forecasts-executive');
+  });
 });
 
 describe('GDPR screens', () => {

@@ -16,6 +16,8 @@ export const SCREENS = [
   { path: '/wfm/team', label: 'Team schedules', capability: 'wfm-team' },
   { path: '/wfm/swaps', label: 'Shift swaps', capability: 'swaps' },
   { path: '/wfm/reports', label: 'WFM reports', capability: 'reports' },
+  // Whoever may read forecasts may read capacity too; the screen shows forecasts per 'wfm-forecasts'.
+  { path: '/wfm/forecasts', label: 'Forecasts and capacity', capability: 'wfm-capacity' },
   { path: '/gdpr/dsar', label: 'Access requests', capability: 'dsar' },
   { path: '/gdpr/processing-record', label: 'Record of processing', capability: 'processing-record' },
   { path: '/gdpr/transfers', label: 'Transfer mechanisms', capability: 'transfers' },

@@ -16,6 +16,7 @@ import { RedactionScreen } from '../screens/redaction';
 import { SignInScreen } from '../screens/sign-in';
 import { TokensScreen } from '../screens/tokens';
 import { UsersScreen } from '../screens/users';
+import { WfmForecastsScreen } from '../screens/wfm-forecasts';
 import { WfmMyWorkScreen } from '../screens/wfm-my-work';
 import { WfmPresenceScreen } from '../screens/wfm-presence';
 import { WfmReportsScreen } from '../screens/wfm-reports';
@@ -73,6 +74,7 @@ const routeTree = rootRoute.addChildren([
     guarded('/wfm/team', 'wfm-team', WfmTeamScreen),
     guarded('/wfm/swaps', 'swaps', WfmSwapsScreen),
     guarded('/wfm/reports', 'reports', WfmReportsScreen),
+    guarded('/wfm/forecasts', 'wfm-capacity', WfmForecastsScreen),
     guarded('/gdpr/dsar', 'dsar', DsarScreen),
     guarded('/gdpr/processing-record', 'processing-record', ProcessingRecordScreen),
     guarded('/gdpr/transfers', 'transfers', TransfersScreen),
