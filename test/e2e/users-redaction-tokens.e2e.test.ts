@@ -219,7 +219,11 @@ describe('redaction workbench', () => {
     // A call transcript (JSONL utterances) with a card spoken over two turns.
     await page.getByLabel('Upload a file').check();
     await page.getByLabel('File to scan').setInputFiles(path.join(FIXTURES, 'call-with-card.jsonl'));
-    expect(await page.getByLabel('File format').inputValue()).toBe('transcript');
+    // The file is read asynchronously: wait for its guessed format before scanning.
+    await waitFor(
+      async () => (await page.getByLabel('File format').inputValue()) === 'transcript',
+      'the transcript format to be guessed',
+    );
     await page.getByRole('button', { name: 'Scan and redact' }).click();
     await page
       .getByText(/utterance 4/)
@@ -238,7 +242,11 @@ describe('redaction workbench', () => {
 
     // Subtitles stay subtitles: timings intact, the card spoken over two cues gone.
     await page.getByLabel('File to scan').setInputFiles(path.join(FIXTURES, 'call.vtt'));
-    expect(await page.getByLabel('File format').inputValue()).toBe('vtt');
+    // The file is read asynchronously: wait for its guessed format before scanning.
+    await waitFor(
+      async () => (await page.getByLabel('File format').inputValue()) === 'vtt',
+      'the vtt format to be guessed',
+    );
     await page.getByRole('button', { name: 'Scan and redact' }).click();
     await page
       .getByText(/cue \d/)
@@ -256,6 +264,11 @@ describe('redaction workbench', () => {
       mimeType: 'image/png',
       buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0xff, 0xfe]),
     });
+    // Not UTF-8: once the screen has read the file it offers no format choice.
+    await waitFor(
+      async () => (await page.getByLabel('File format').count()) === 0,
+      'the binary file to be read',
+    );
     await page.getByRole('button', { name: 'Scan and redact' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: 30_000 });
