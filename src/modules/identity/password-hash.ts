@@ -19,9 +19,9 @@ const OPTIONS: Options = {
   outputLen: 32,
 };
 
-// Built from the live parameters so the dummy always costs what a real verification costs; the salt and
+// Exported for its test. Built from the live parameters so the dummy always costs what a real verification costs; the salt and
 // digest are random constants that no password produces.
-const DUMMY_HASH =
+export const DUMMY_HASH =
   `$argon2id$v=19$m=${MEMORY_COST_KIB},t=${TIME_COST},p=${PARALLELISM}` +
   '$MjnKcas07/3szB5Nd7hC+g$zs6S9WYOkT5X58/IwNYb5UgCblfRE7aSrnF7rksyYxM';
 
