@@ -98,9 +98,11 @@ describe('timing and rate limits', () => {
       unknown.push(await time(`ghost-${i}`));
     }
     const ratio = median(unknown) / median(wrong);
-    // A loose band: both paths run one Argon2id verification (~10 ms); no fast path for unknown users.
-    expect(ratio).toBeGreaterThan(0.33);
-    expect(ratio).toBeLessThan(3);
+    // A loose band: both paths run one Argon2id verification (~10 ms); a fast path for unknown users
+    // (a lookup only) would sit near 0.05. Wide because a loaded machine skews single samples (the
+    // structural proof is in password-hash.test.ts).
+    expect(ratio).toBeGreaterThan(0.2);
+    expect(ratio).toBeLessThan(5);
   });
 });
 
