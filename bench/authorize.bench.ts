@@ -139,6 +139,7 @@ function ladder(floorSet: string, n: number): Array<{ step: string; p50: number;
         teams: [res.team],
         cases: [],
         permissions: [],
+        transferFrom: [],
       },
       parents: [],
     },
