@@ -11,11 +11,11 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { AppError } from '../../lib/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { parseCsv } from '../redaction/engine/formats/csv.ts';
 import { InputError } from '../redaction/engine/input.ts';
 import type { Actor } from '../users/users.service.ts';
+import { runAuditedImport } from './audited-import.ts';
 import { type ImportIssue, importError, MAX_ISSUES } from './wfm-csv.ts';
 
 export const FORECAST_KINDS = ['forecasts', 'capacity'] as const;
@@ -170,7 +170,6 @@ export function parseForecastImport(kind: ForecastKind, text: string, file: stri
 
 type Deps = { db: Kysely<Database>; audit: Pick<AuditService, 'append' | 'appendNow'> };
 
-const auditActor = (a: Actor) => ({ userId: a.userId, roles: a.roles, sessionId: a.sessionId, ip: a.ip });
 const CHUNK = 500;
 
 /**
@@ -186,12 +185,13 @@ export function createForecastsService({ db, audit }: Deps) {
     text: string,
     options: { file: string },
   ): Promise<ForecastImportResult> {
-    const { file } = options;
-    let rows = 0;
-    try {
-      const parsed = parseForecastImport(kind, text, file);
-      rows = parsed.rows.length;
-      const inserted = await db.transaction().execute(async (trx) => {
+    return runAuditedImport(
+      { db, audit },
+      actor,
+      'wfm.forecast.import',
+      kind,
+      () => parseForecastImport(kind, text, options.file),
+      async (trx, parsed) => {
         let added = 0;
         const count = (out: Array<{ inserted: unknown }>) =>
           out.filter((r) => r.inserted === true || r.inserted === 't').length;
@@ -237,7 +237,7 @@ export function createForecastsService({ db, audit }: Deps) {
               column: 'team',
               message: 'no team of this name (teams come from user management or the agents import)',
             }));
-          if (unknown.length > 0) throw importError(file, unknown);
+          if (unknown.length > 0) throw importError(options.file, unknown);
           for (let i = 0; i < parsed.rows.length; i += CHUNK) {
             const out = await trx
               .insertInto('wfm_capacity')
@@ -262,34 +262,9 @@ export function createForecastsService({ db, audit }: Deps) {
             added += count(out);
           }
         }
-        await audit.append(trx, {
-          tenantId: actor.tenantId,
-          action: 'wfm.forecast.import',
-          outcome: 'success',
-          actor: auditActor(actor),
-          resource: { type: 'System', id: null },
-          requestId: actor.requestId,
-          details: { kind, rows, inserted: added, updated: rows - added, channel: actor.channel },
-        });
         return added;
-      });
-      return { kind, rows, inserted, updated: rows - inserted };
-    } catch (e) {
-      if (e instanceof AppError && e.code === 'VALIDATION_FAILED') {
-        const problems = (e.details?.errors as unknown[] | undefined)?.length ?? 1;
-        await audit.appendNow({
-          tenantId: actor.tenantId,
-          action: 'wfm.forecast.import',
-          outcome: 'failure',
-          actor: auditActor(actor),
-          resource: { type: 'System', id: null },
-          requestId: actor.requestId,
-          reason: 'invalid_file',
-          details: { kind, rows, problems, channel: actor.channel },
-        });
-      }
-      throw e;
-    }
+      },
+    );
   }
 
   /** Forecast intervals, oldest first, at most `limit` (default 1,000). */

@@ -11,6 +11,7 @@
  * id of a person) goes to the audit log. A dry run does the same work and rolls it back.
  * WFM data has no legal holds.
  */
+
 import { createHmac, randomBytes } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
@@ -20,6 +21,7 @@ import { newId } from '../../lib/ids.ts';
 import type { Keyring } from '../../lib/keyring.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Actor } from '../users/users.service.ts';
+import { auditActor } from './audited-import.ts';
 import { INTERVAL_MS, rebuildAgentIntervals, removeIntervalsBefore, slotOf } from './wfm-intervals.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -134,8 +136,6 @@ type Deps = {
  * const r = await retention.run(actor, { dryRun: true }); // counts, nothing changed
  */
 export function createWfmRetentionService({ db, audit, keyring, clock }: Deps) {
-  const auditActor = (a: Actor) => ({ userId: a.userId, roles: a.roles, sessionId: a.sessionId, ip: a.ip });
-
   const get = (tenantId: string) => loadRetentionSettings(db, tenantId);
 
   /** Changes some settings; audited with the old and new values in the same transaction. */

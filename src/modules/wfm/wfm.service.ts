@@ -24,6 +24,7 @@ import type {
 import type { AuditService } from '../audit/audit.service.ts';
 import type { TransferSource, TransfersService } from '../transfers/transfers.service.ts';
 import type { Actor, UsersService } from '../users/users.service.ts';
+import { auditActor, runAuditedImport } from './audited-import.ts';
 import {
   type ColumnMapping,
   EMPTY_MAPPING,
@@ -225,8 +226,6 @@ export function createWfmService({
   transfers,
   clock,
 }: Deps) {
-  const auditActor = (a: Actor) => ({ userId: a.userId, roles: a.roles, sessionId: a.sessionId, ip: a.ip });
-
   /** Agents by external id; an id the tenant does not have is a problem on its line. */
   async function resolveAgents(
     trx: Db,
@@ -513,44 +512,18 @@ export function createWfmService({
     options: { file: string; mapping?: ColumnMapping | undefined; onProgress?: ImportProgress | undefined },
   ): Promise<ImportResult> {
     const { file } = options;
-    let rows = 0;
-    try {
-      const parsed = parseImport(kind, text, file, options.mapping ?? EMPTY_MAPPING, (done, total) =>
-        options.onProgress?.('checking', done, total),
-      );
-      rows = parsed.rows.length;
-      const inserted = await db.transaction().execute(async (trx) => {
-        const added = await write(trx, actor, parsed, file, (phase, done, total) =>
-          options.onProgress?.(phase, done, total),
-        );
-        await audit.append(trx, {
-          tenantId: actor.tenantId,
-          action: 'wfm.import',
-          outcome: 'success',
-          actor: auditActor(actor),
-          resource: { type: 'System', id: null },
-          requestId: actor.requestId,
-          details: { kind, rows, inserted: added, updated: rows - added, channel: actor.channel },
-        });
-        return added;
-      });
-      return { kind, rows, inserted, updated: rows - inserted };
-    } catch (e) {
-      if (e instanceof AppError && e.code === 'VALIDATION_FAILED') {
-        const problems = (e.details?.errors as unknown[] | undefined)?.length ?? 1;
-        await audit.appendNow({
-          tenantId: actor.tenantId,
-          action: 'wfm.import',
-          outcome: 'failure',
-          actor: auditActor(actor),
-          resource: { type: 'System', id: null },
-          requestId: actor.requestId,
-          reason: 'invalid_file',
-          details: { kind, rows, problems, channel: actor.channel },
-        });
-      }
-      throw e;
-    }
+    return runAuditedImport(
+      { db, audit },
+      actor,
+      'wfm.import',
+      kind,
+      () =>
+        parseImport(kind, text, file, options.mapping ?? EMPTY_MAPPING, (done, total) =>
+          options.onProgress?.('checking', done, total),
+        ),
+      (trx, parsed) =>
+        write(trx, actor, parsed, file, (phase, done, total) => options.onProgress?.(phase, done, total)),
+    );
   }
 
   /**
